@@ -1,0 +1,56 @@
+// Lint: Obsidian's recommended rules everywhere, plus the import direction that keeps the layers honest:
+// shared/ runs on Obsidian mobile and in Node, so it may import neither `obsidian` nor Node built-ins;
+// plugin/ may not import Node built-ins (mobile) nor companion code; companion/ may not import plugin code.
+import { defineConfig, globalIgnores } from "eslint/config";
+import obsidianmd from "eslint-plugin-obsidianmd";
+import globals from "globals";
+import { builtinModules } from "node:module";
+
+const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))];
+const nodePatterns = { group: ["node:*"], message: "Node built-ins cannot run on Obsidian mobile; use a port from shared/." };
+const nodePaths = nodeBuiltins.map((name) => ({ name, message: "Node built-ins cannot run on Obsidian mobile; use a port from shared/." }));
+const serverPaths = ["better-sqlite3", "fastify"].map((name) => ({ name, message: "Server packages belong in companion/." }));
+
+export default defineConfig([
+  globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", "esbuild.config.mjs", "eslint.config.mjs"]),
+  ...obsidianmd.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    files: ["shared/**/*.ts"],
+    ignores: ["shared/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: [{ name: "obsidian", message: "shared/ must not depend on Obsidian; add a port." }, ...nodePaths, ...serverPaths],
+        patterns: [nodePatterns, { group: ["**/plugin/**", "**/companion/**"], message: "shared/ depends on nothing above it." }],
+      }],
+    },
+  },
+  {
+    files: ["plugin/**/*.ts"],
+    ignores: ["plugin/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: [...nodePaths, ...serverPaths],
+        patterns: [nodePatterns, { group: ["**/companion/**"], message: "The plugin talks to the companion over HTTP only." }],
+      }],
+    },
+  },
+  {
+    files: ["companion/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: [{ name: "obsidian", message: "The companion runs without Obsidian." }],
+        patterns: [{ group: ["**/plugin/**"], message: "companion/ must not import plugin code." }],
+      }],
+    },
+  },
+  {
+    // Node-side code: the companion, benchmarks, tests and test support run under Node.
+    files: ["companion/**/*.ts", "bench/**/*.ts", "**/*.test.ts", "shared/testing/**/*.ts", "test/**/*.ts", "vitest.config.ts"],
+    languageOptions: { globals: { ...globals.node } },
+  },
+]);

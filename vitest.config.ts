@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["shared/**/*.test.ts", "plugin/**/*.test.ts", "companion/**/*.test.ts", "test/**/*.test.ts"],
+    // Corpus-sized tests read and parse a whole novel; the default 5 s is too tight on a shared 2-core box.
+    testTimeout: 60_000,
+    pool: "forks",
+  },
+});
