@@ -1,0 +1,296 @@
+/**
+ * Finds the books in a vault (or below one folder) and reads them: every note is read once, its
+ * frontmatter parsed and validated, chapters ordered and counted. Reading never writes: bad notes are
+ * reported as diagnostics and skipped or loaded with defaults, and the rest of the book still loads.
+ */
+import { baseName, isInFolder, parentFolder, type FileStat, type VaultFiles } from "../vault/vault-files";
+import type { Diagnostic } from "./diagnostics";
+import { DEFAULT_FRONTMATTER_LIMITS, parseFrontmatter, type FrontmatterBlock, type FrontmatterLimits } from "./frontmatter";
+import { readLongform } from "./longform";
+import {
+  NOTE_KINDS, bookSchema, chapterStatus, schemaByKind,
+  type BookMeta, type ChapterMeta, type ChapterStatus, type CharacterMeta, type NoteKind,
+} from "./schemas";
+import { validateLeniently } from "./validate";
+import { WordCounter } from "./words";
+
+export interface ScanOptions extends FrontmatterLimits {
+  /** Only look below this folder ("" = the whole vault). @default "" */
+  folder: string;
+  /** Notes larger than this many bytes are reported and not read. @default 16 MiB */
+  maxNoteBytes: number;
+  /** How many notes are read at once. @default 16 */
+  concurrency: number;
+}
+
+export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
+  ...DEFAULT_FRONTMATTER_LIMITS,
+  folder: "",
+  maxNoteBytes: 16 * 1024 * 1024,
+  concurrency: 16,
+};
+
+export interface ChapterInfo {
+  path: string;
+  /** The `chapter` key (Longform: the scene's position); null when the note has none. */
+  number: number | null;
+  title: string;
+  status: ChapterStatus;
+  /** Words in the body as counted now (the `words` key may be stale). */
+  words: number;
+  meta: ChapterMeta | null;
+  /** Longform scene nesting (0 for Bookwright chapters). */
+  depth: number;
+}
+
+export interface NoteInfo<M = Record<string, unknown>> {
+  path: string;
+  kind: NoteKind;
+  meta: M | null;
+}
+
+export interface BookInfo {
+  /** The book's folder (where its index note lives). */
+  folder: string;
+  /** `Book.md` or the Longform index note. */
+  indexPath: string;
+  format: "bookwright" | "longform";
+  meta: BookMeta;
+  /** In reading order: by `chapter` number (Longform: scene order); unnumbered chapters last, by path. */
+  chapters: ChapterInfo[];
+  characters: NoteInfo<CharacterMeta>[];
+  /** Every other Bookwright note of the book, by kind (story bible, outline, briefs, reports, timeline). */
+  notes: NoteInfo[];
+  /** Notes Bookwright must not rewrite: invalid UTF-8 or frontmatter it could not parse. */
+  protectedPaths: string[];
+  diagnostics: Diagnostic[];
+}
+
+export interface ScanResult {
+  books: BookInfo[];
+  /** Problems outside any book (unreadable notes, Bookwright notes with no book). */
+  diagnostics: Diagnostic[];
+}
+
+interface ReadNote {
+  path: string;
+  text: string;
+  data: Record<string, unknown> | null;
+  block: FrontmatterBlock | null;
+  bodyStart: number;
+  diagnostics: Diagnostic[];
+  protect: boolean;
+}
+
+/** Reads every book below `options.folder`. */
+export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions> = {}): Promise<ScanResult> {
+  const opts = { ...DEFAULT_SCAN_OPTIONS, ...options };
+  const files = (await vault.list(opts.folder)).filter((f) => f.path.toLowerCase().endsWith(".md"));
+  const loose: Diagnostic[] = [];
+  const notes = await readNotes(vault, files, opts, loose);
+
+  const indexes = notes.filter((n) => n.data?.bookwright === "book" || readLongform(n.path, n.data ?? {}) !== null);
+  const bookFolders = new Map<string, ReadNote>();
+  for (const index of indexes) {
+    const folder = parentFolder(index.path);
+    const existing = bookFolders.get(folder);
+    if (existing) {
+      loose.push({ severity: "error", path: index.path, message: `a second book index in ${folder || "the vault root"}; ${existing.path} is used. Expected one note with 'bookwright: book' per folder` });
+      continue;
+    }
+    bookFolders.set(folder, index);
+  }
+  // Deepest folder first, so a note belongs to the innermost book that contains it.
+  const folders = [...bookFolders.keys()].sort((a, b) => b.length - a.length);
+  const members = new Map<string, ReadNote[]>(folders.map((f) => [f, []]));
+  for (const note of notes) {
+    const folder = folders.find((f) => isInFolder(note.path, f));
+    if (folder === undefined) {
+      const kind = note.data?.bookwright;
+      if (typeof kind === "string" && kind !== "series") {
+        loose.push({ severity: "warning", path: note.path, field: "bookwright", message: `a '${kind}' note outside any book folder; expected it inside a folder with a 'bookwright: book' note` });
+      }
+      loose.push(...note.diagnostics);
+      continue;
+    }
+    members.get(folder)!.push(note);
+  }
+  const books = [...bookFolders.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([folder, index]) => buildBook(folder, index, members.get(folder)!));
+  return { books, diagnostics: loose };
+}
+
+/** Reads the one book whose folder (or index note) is `folderOrIndex`. Throws when there is none. */
+export async function loadBook(vault: VaultFiles, folderOrIndex: string, options: Partial<ScanOptions> = {}): Promise<BookInfo> {
+  const folder = folderOrIndex.toLowerCase().endsWith(".md") ? parentFolder(folderOrIndex) : folderOrIndex;
+  const { books, diagnostics } = await scanBooks(vault, { ...options, folder });
+  const book = books.find((b) => b.folder === folder);
+  if (!book) {
+    const found = books.map((b) => b.folder).join(", ");
+    throw new Error(`${folder || "the vault root"}: no book here; expected a note with 'bookwright: book' (or a Longform index note) in this folder${found ? ` (books below it: ${found})` : ""}${diagnostics.length ? `; ${diagnostics.length} problem(s) found while looking` : ""}`);
+  }
+  return book;
+}
+
+async function readNotes(vault: VaultFiles, files: FileStat[], opts: ScanOptions, loose: Diagnostic[]): Promise<ReadNote[]> {
+  const out: (ReadNote | null)[] = new Array<ReadNote | null>(files.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i]!;
+      if (file.size > opts.maxNoteBytes) {
+        loose.push({ severity: "error", path: file.path, message: `note is ${megabytes(file.size)}; Bookwright reads notes up to ${megabytes(opts.maxNoteBytes)}, so it was skipped (the note is untouched)` });
+        continue;
+      }
+      let text: string;
+      try {
+        text = await vault.read(file.path);
+      } catch (error) {
+        loose.push({ severity: "error", path: file.path, message: `could not be read: ${error instanceof Error ? error.message : String(error)}` });
+        continue;
+      }
+      out[i] = readNote(file.path, text, opts);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, files.length)) }, worker));
+  return out.filter((n): n is ReadNote => n !== null);
+}
+
+function readNote(path: string, text: string, limits: FrontmatterLimits): ReadNote {
+  const parsed = parseFrontmatter(path, text, limits);
+  const diagnostics = [...parsed.diagnostics];
+  let protect = parsed.block !== null && parsed.data === null;
+  const bad = text.indexOf("\uFFFD");
+  if (bad !== -1) {
+    protect = true;
+    diagnostics.push({ severity: "warning", path, line: lineAt(text, bad), message: "contains bytes that are not valid UTF-8 (shown as �); Bookwright will not rewrite this note until it is saved as UTF-8" });
+  }
+  return { path, text, data: parsed.data, block: parsed.block, bodyStart: parsed.bodyStart, diagnostics, protect };
+}
+
+function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo {
+  const diagnostics: Diagnostic[] = [];
+  const longform = readLongform(index.path, index.data ?? {});
+  const folderTitle = baseName(folder) || "Untitled book";
+  const indexData = { ...(index.data ?? {}) };
+  if (longform && indexData.bookwright !== "book") {
+    indexData.bookwright = "book";
+    indexData.title ??= longform.title ?? folderTitle;
+  }
+  const validated = validateLeniently(bookSchema, indexData, { path: index.path, text: index.text, block: index.block, fallback: { title: folderTitle } });
+  diagnostics.push(...validated.diagnostics);
+  const meta: BookMeta = validated.value ?? bookSchema.parse({ bookwright: "book", title: folderTitle });
+  const counter = new WordCounter(meta.language);
+
+  const chapters: ChapterInfo[] = [];
+  const characters: NoteInfo<CharacterMeta>[] = [];
+  const other: NoteInfo[] = [];
+  const protectedPaths: string[] = [];
+  const byPath = new Map(notes.map((n) => [n.path, n]));
+
+  for (const note of notes) {
+    diagnostics.push(...note.diagnostics);
+    if (note.protect) protectedPaths.push(note.path);
+    if (note === index || note.data === null) continue;
+    const kind = note.data.bookwright;
+    if (kind === undefined) continue;
+    if (typeof kind !== "string" || !(NOTE_KINDS as readonly string[]).includes(kind)) {
+      diagnostics.push({ severity: "warning", path: note.path, field: "bookwright", message: `unknown note kind ${JSON.stringify(kind)}; expected one of ${NOTE_KINDS.join(", ")}` });
+      continue;
+    }
+    const noteKind = kind as NoteKind;
+    if (noteKind === "book") continue;
+    const context = { path: note.path, text: note.text, block: note.block };
+    if (noteKind === "chapter") {
+      if (longform) continue; // Longform's scene list decides what the chapters are.
+      chapters.push(chapterFrom(note, counter, diagnostics, 0, null));
+      continue;
+    }
+    const result = validateLeniently(schemaByKind[noteKind], note.data, context);
+    diagnostics.push(...result.diagnostics);
+    if (noteKind === "character") characters.push({ path: note.path, kind: noteKind, meta: result.value as CharacterMeta | null });
+    else other.push({ path: note.path, kind: noteKind, meta: result.value as Record<string, unknown> | null });
+  }
+
+  if (longform) {
+    longform.scenePaths.forEach((scenePath, i) => {
+      const scene = byPath.get(scenePath);
+      if (!scene) {
+        diagnostics.push({ severity: "error", path: index.path, field: "longform.scenes", message: `scene '${baseName(scenePath).replace(/\.md$/i, "")}' is listed but ${scenePath} does not exist (or could not be read)` });
+        return;
+      }
+      chapters.push(chapterFrom(scene, counter, diagnostics, longform.sceneDepths[i] ?? 0, i + 1));
+    });
+  } else {
+    orderChapters(chapters, diagnostics);
+  }
+  return {
+    folder,
+    indexPath: index.path,
+    format: longform ? "longform" : "bookwright",
+    meta,
+    chapters,
+    characters: characters.sort((a, b) => a.path.localeCompare(b.path)),
+    notes: other.sort((a, b) => a.path.localeCompare(b.path)),
+    protectedPaths: protectedPaths.sort(),
+    diagnostics,
+  };
+}
+
+function chapterFrom(note: ReadNote, counter: WordCounter, diagnostics: Diagnostic[], depth: number, position: number | null): ChapterInfo {
+  const isLongformScene = position !== null;
+  const data = note.data ?? {};
+  // Longform scenes need not carry Bookwright keys; validate them as chapters all the same.
+  const result = validateLeniently(schemaByKind.chapter, { ...data, bookwright: "chapter" }, { path: note.path, text: note.text, block: note.block });
+  diagnostics.push(...result.diagnostics);
+  const meta = result.value;
+  const status = chapterStatus(meta?.status);
+  if (status === null) {
+    diagnostics.push({ severity: "warning", path: note.path, field: "status", message: `unknown status ${JSON.stringify(meta?.status)}; expected one of not_started, brief_complete, written, verified (counted as not_started)` });
+  }
+  const stem = baseName(note.path).replace(/\.md$/i, "");
+  return {
+    path: note.path,
+    number: isLongformScene ? position : (meta?.chapter ?? null),
+    title: meta?.title?.trim() || stem,
+    status: status ?? "not_started",
+    words: counter.countMarkdown(note.text.slice(note.bodyStart)),
+    meta,
+    depth,
+  };
+}
+
+/** Sorts by chapter number and reports duplicates, gaps and unnumbered chapters instead of guessing. */
+function orderChapters(chapters: ChapterInfo[], diagnostics: Diagnostic[]): void {
+  chapters.sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity) || a.path.localeCompare(b.path));
+  const seen = new Map<number, string>();
+  let previous: ChapterInfo | undefined;
+  for (const chapter of chapters) {
+    if (chapter.number === null) {
+      diagnostics.push({ severity: "warning", path: chapter.path, field: "chapter", message: "chapter note has no 'chapter' number; expected a whole number such as 'chapter: 3' (placed after the numbered chapters)" });
+      continue;
+    }
+    const first = seen.get(chapter.number);
+    if (first !== undefined) {
+      diagnostics.push({ severity: "error", path: chapter.path, field: "chapter", message: `chapter number ${chapter.number} is also used by ${first}; expected each number once` });
+    } else if (previous?.number != null && chapter.number > previous.number + 1) {
+      const gap = chapter.number - previous.number - 1;
+      const missing = gap === 1 ? `chapter ${previous.number + 1} is` : `chapters ${previous.number + 1}–${chapter.number - 1} are`;
+      diagnostics.push({ severity: "warning", path: chapter.path, field: "chapter", message: `${missing} missing (between ${previous.path} and this note)` });
+    }
+    seen.set(chapter.number, first ?? chapter.path);
+    previous = chapter;
+  }
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
