@@ -29,7 +29,7 @@ export function validateLeniently<T extends z.ZodType>(
         path: context.path,
         ...(line === undefined ? {} : { line }),
         ...(key === undefined ? {} : { field: keyPath }),
-        message: present ? `${issue.message}${got}` : `missing required key '${keyPath}': ${issue.message}`,
+        message: present ? `${plainMessage(issue)}${got}` : `missing required key '${keyPath}'; ${plainMessage(issue)}`,
       });
       if (key !== undefined) dropped.add(key);
     }
@@ -42,6 +42,15 @@ export function validateLeniently<T extends z.ZodType>(
     candidate = next;
   }
   return { value: null, diagnostics };
+}
+
+/** zod's messages in a writer's words: "expected a number" rather than "Invalid input: expected number". */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") {
+    const names: Record<string, string> = { number: "a number", string: "text", array: "a list", object: "a map", boolean: "true or false" };
+    return `expected ${names[issue.expected] ?? issue.expected}`;
+  }
+  return issue.message;
 }
 
 function describe(value: unknown): string {

@@ -1,0 +1,20 @@
+/**
+ * The `bookwright` command line: one program hosting every command (stats and import now; generate,
+ * export, check and companion arrive with their issues). Each command lives in commands/ and registers
+ * itself, so this file only wires.
+ */
+import { Command } from "commander";
+import { registerImportCommand } from "./commands/import";
+import { registerStatsCommand } from "./commands/stats";
+
+export function buildProgram(): Command {
+  const program = new Command("bookwright")
+    .description("Turn a folder of Markdown notes into a book: plan, write, check and publish it.")
+    .version("0.1.0")
+    .showHelpAfterError();
+  registerStatsCommand(program);
+  registerImportCommand(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
