@@ -21,6 +21,7 @@ export async function runScanBench(): Promise<void> {
   await mkdir(workDir, { recursive: true });
   const corpusRoot = path.join(workDir, "corpus");
   const syntheticRoot = path.join(workDir, "synthetic");
+  await mkdir(corpusRoot, { recursive: true });
   const corpusText = await readFile(corpusFile);
   const imported = importManuscript(new Uint8Array(corpusText), { fileName: path.basename(corpusFile) });
   await writeBookFolder(new NodeVault(corpusRoot), "Pride and Prejudice", imported);

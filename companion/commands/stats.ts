@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../shared/book/diagnostics";
 import { loadBook } from "../../shared/book/scan";
-import { bookStats, type BookStats } from "../../shared/book/stats";
+import { bookStats, formatStats } from "../../shared/book/stats";
 import { NodeVault } from "../vault/node-vault";
 import { locateBook } from "./book-location";
 
@@ -30,21 +30,4 @@ export function registerStatsCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
-}
-
-const number = new Intl.NumberFormat("en");
-
-/** Plain-text stats as a writer reads them in a terminal. */
-export function formatStats(stats: BookStats, author?: string): string {
-  const lines = [`${stats.title}${author ? ` by ${author}` : ""}`];
-  const target = stats.targetWords === null ? "" : ` of ${number.format(stats.targetWords)} (${Math.round((stats.progress ?? 0) * 100)}%)`;
-  lines.push(`  ${stats.chapters} chapters, ${number.format(stats.words)} words${target}`);
-  const statuses = Object.entries(stats.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s.replace(/_/g, " ")} ${n}`);
-  lines.push(`  chapters by status: ${statuses.join(", ") || "none"}`);
-  const width = Math.max(5, ...stats.perChapter.map((c) => c.title.length));
-  for (const c of stats.perChapter) {
-    const n = c.number === null ? "  ?" : String(c.number).padStart(3);
-    lines.push(`  ${n}  ${c.title.padEnd(width)}  ${number.format(c.words).padStart(7)}  ${c.status.replace(/_/g, " ")}`);
-  }
-  return lines.join("\n");
 }

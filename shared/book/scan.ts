@@ -211,7 +211,7 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
     const result = validateLeniently(schemaByKind[noteKind], note.data, context);
     diagnostics.push(...result.diagnostics);
     if (noteKind === "character") characters.push({ path: note.path, kind: noteKind, meta: result.value as CharacterMeta | null });
-    else other.push({ path: note.path, kind: noteKind, meta: result.value as Record<string, unknown> | null });
+    else other.push({ path: note.path, kind: noteKind, meta: result.value });
   }
 
   if (longform) {

@@ -31,3 +31,20 @@ export function bookStats(book: BookInfo): BookStats {
     perChapter: book.chapters.map((c) => ({ number: c.number, title: c.title, words: c.words, status: c.status })),
   };
 }
+
+const number = new Intl.NumberFormat("en");
+
+/** Plain-text stats as a writer reads them in a terminal or a notice. */
+export function formatStats(stats: BookStats, author?: string): string {
+  const lines = [`${stats.title}${author ? ` by ${author}` : ""}`];
+  const target = stats.targetWords === null ? "" : ` of ${number.format(stats.targetWords)} (${Math.round((stats.progress ?? 0) * 100)}%)`;
+  lines.push(`  ${stats.chapters} chapters, ${number.format(stats.words)} words${target}`);
+  const statuses = Object.entries(stats.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s.replace(/_/g, " ")} ${n}`);
+  lines.push(`  chapters by status: ${statuses.join(", ") || "none"}`);
+  const width = Math.max(5, ...stats.perChapter.map((c) => c.title.length));
+  for (const c of stats.perChapter) {
+    const n = c.number === null ? "  ?" : String(c.number).padStart(3);
+    lines.push(`  ${n}  ${c.title.padEnd(width)}  ${number.format(c.words).padStart(7)}  ${c.status.replace(/_/g, " ")}`);
+  }
+  return lines.join("\n");
+}

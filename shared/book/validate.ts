@@ -58,5 +58,5 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "nothing";
   if (typeof value === "object") return "a map";
-  return String(value);
+  return JSON.stringify(value) ?? "nothing";
 }

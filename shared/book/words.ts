@@ -6,26 +6,26 @@
  */
 
 /** Character classes after UAX #29 (word boundaries), for the characters the fast path handles. */
-const enum C {
-  Other = 0,
-  Letter = 1,
-  Numeric = 2,
+const C = {
+  Other: 0,
+  Letter: 1,
+  Numeric: 2,
   /** Joins letters only: `a:b`, `a·b`. */
-  MidLetter = 3,
+  MidLetter: 3,
   /** Joins letters or digits: `e.g`, `3.14`, `don't`, `don’t`. */
-  MidNumLet = 4,
+  MidNumLet: 4,
   /** Joins digits only: `1,000`, `1;2`. */
-  MidNum = 5,
+  MidNum: 5,
   /** Joins with anything word-like: `_`. */
-  ExtendNumLet = 6,
+  ExtendNumLet: 6,
   /** A character the fast path does not know: the line goes to Intl.Segmenter. */
-  Unknown = 8,
-}
+  Unknown: 8,
+} as const;
 
 const FAST_LIMIT = 0x2100;
 const classes = new Uint8Array(FAST_LIMIT).fill(C.Unknown);
 
-function setRange(from: number, to: number, cls: C): void {
+function setRange(from: number, to: number, cls: number): void {
   for (let c = from; c <= to; c++) classes[c] = cls;
 }
 
@@ -61,8 +61,6 @@ setRange(0x2020, 0x2023, C.Other);
 classes[0x2024] = C.MidNumLet; // one dot leader
 setRange(0x2025, 0x2026, C.Other);
 setRange(0x2030, 0x203e, C.Other);
-
-const isWordChar = (cls: number): boolean => cls === C.Letter || cls === C.Numeric;
 
 /**
  * Counts the words of one line with the fast path, or returns -1 when the line holds a character the
