@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // .ci/run sets this to read the pass/fail counts; locally the default reporter is enough.
@@ -9,6 +10,9 @@ export default defineConfig({
     // Corpus-sized tests read and parse a whole novel; the default 5 s is too tight on a shared 2-core box.
     testTimeout: 60_000,
     pool: "forks",
+    // The `obsidian` package ships types only; plugin code under test gets the typed in-memory stand-in.
+    // Exact match only, so `obsidian-test-mocks` and other `obsidian*` packages resolve as usual.
+    alias: [{ find: /^obsidian$/, replacement: fileURLToPath(new URL("./test/obsidian-stub/obsidian.ts", import.meta.url)) }],
     ...(report ? { reporters: ["default", "json"], outputFile: { json: report } } : {}),
   },
 });

@@ -116,7 +116,7 @@ export function parseFrontmatter(path: string, text: string, limits = DEFAULT_FR
 
 const FLAT_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*?))?[ \t]*\r?$/;
 /** A plain YAML scalar that the core schema reads as a string: starts with a letter, no indicators. */
-const PLAIN_TEXT = /^[A-Za-z\u00C0-\u024F][^\x00-\x1f\x7f:#'"[\]{},&*!|>%@`\\]*$/;
+const PLAIN_TEXT = /^[A-Za-z\u00C0-\u024F](?:(?!\p{Cc})[^:#'"[\]{},&*!|>%@`\\])*$/u;
 const KEYWORDS = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 const PLAIN_INT = /^(?:0|[1-9][0-9]{0,14})$/;
 

@@ -97,3 +97,53 @@ export function joinVaultPath(...segments: string[]): string {
 export function isInFolder(path: string, folder: string): boolean {
   return folder === "" || path === folder || path.startsWith(`${folder}/`);
 }
+
+/**
+ * The one sort order of {@link VaultFiles.list}: UTF-16 code units, as `Array.prototype.sort` does.
+ * Not `localeCompare`, so every implementation (and every machine's locale) lists files in the same order.
+ */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Runs tasks one after another per path, in call order, so a read-modify-write on one file never
+ * interleaves with another write to it. A task may hold several paths (rename holds both ends).
+ * Each implementation owns one instance: serialisation is per port, never module-wide.
+ */
+export class PathLocks {
+  /** The settled end of the last task queued for each path; entries go once their task is done. */
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(paths: readonly string[], task: () => Promise<T>): Promise<T> {
+    // Case-folded and NFC so that `A.md` and `a.md` (one file on macOS and Windows) share a queue;
+    // serialising two distinct files on a case-sensitive disk costs only a little waiting.
+    const keys = [...new Set(paths.map((p) => p.normalize("NFC").toLowerCase()))];
+    const before = Promise.all(keys.map((k) => this.tails.get(k) ?? Promise.resolve()));
+    const result = before.then(task);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const key of keys) this.tails.set(key, settled);
+    void settled.then(() => {
+      for (const key of keys) if (this.tails.get(key) === settled) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+/**
+ * The `index`-th free name for `name` when it is taken: `a.md`, `a 1.md`, `a 2.md`… (Obsidian's own
+ * de-duplication style), used to keep every trashed copy of files that shared a name.
+ */
+export function numberedName(name: string, index: number): string {
+  if (index === 0) return name;
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)} ${index}${name.slice(dot)}` : `${name} ${index}`;
+}
+
+/** True when a path below a listed folder passes through a dot-entry (`.obsidian`, `.trash`, `.git`), which listings skip as Obsidian does. */
+export function isHiddenBelow(relativePath: string): boolean {
+  return relativePath.split("/").some((segment) => segment.startsWith("."));
+}
