@@ -20,10 +20,12 @@ const C = {
   ExtendNumLet: 6,
   /** A character the fast path does not know: the line goes to Intl.Segmenter. */
   Unknown: 8,
+  /** `\n`: ends the line (and any word). */
+  Newline: 9,
 } as const;
 
-const FAST_LIMIT = 0x2100;
-const classes = new Uint8Array(FAST_LIMIT).fill(C.Unknown);
+/** One byte per UTF-16 unit; everything not set below is Unknown. */
+const classes = new Uint8Array(0x10000).fill(C.Unknown);
 
 function setRange(from: number, to: number, cls: number): void {
   for (let c = from; c <= to; c++) classes[c] = cls;
@@ -31,6 +33,7 @@ function setRange(from: number, to: number, cls: number): void {
 
 // Controls, space and ASCII punctuation break words.
 setRange(0x00, 0x7f, C.Other);
+classes[0x0a] = C.Newline;
 setRange(0x30, 0x39, C.Numeric);
 setRange(0x41, 0x5a, C.Letter);
 setRange(0x61, 0x7a, C.Letter);
@@ -62,58 +65,10 @@ classes[0x2024] = C.MidNumLet; // one dot leader
 setRange(0x2025, 0x2026, C.Other);
 setRange(0x2030, 0x203e, C.Other);
 
-/**
- * Counts the words of one line with the fast path, or returns -1 when the line holds a character the
- * fast path does not classify (the caller then asks Intl.Segmenter).
- */
-function countLineFast(text: string, start: number, end: number): number {
-  let words = 0;
-  /** The class of the last character of the current token, or Other outside one. */
-  let prev: number = C.Other;
-  /** Whether the current token holds a letter or digit (a lone `_` is not a word). */
-  let tokenHasWordChar = false;
-  let i = start;
-  while (i < end) {
-    const code = text.charCodeAt(i);
-    if (code >= FAST_LIMIT) return -1;
-    const cls = classes[code]!;
-    if (cls === C.Unknown) return -1;
-    if (cls === C.Letter || cls === C.Numeric || cls === C.ExtendNumLet) {
-      const startsToken = prev === C.Other;
-      if (startsToken) tokenHasWordChar = false;
-      // ICU counts a run of two or more `_` as a word, but not a lone `_`.
-      const wordLike = cls !== C.ExtendNumLet || (!startsToken && prev === C.ExtendNumLet);
-      if (wordLike && !tokenHasWordChar) {
-        tokenHasWordChar = true;
-        words++;
-      }
-      prev = cls;
-      i++;
-      continue;
-    }
-    if (cls === C.MidLetter || cls === C.MidNumLet || cls === C.MidNum) {
-      // A middle character joins only between two word characters of the right kinds.
-      const next = nextClass(text, i + 1, end);
-      if (next === -1) return -1;
-      const joinsLetters = prev === C.Letter && next === C.Letter && cls !== C.MidNum;
-      const joinsDigits = prev === C.Numeric && next === C.Numeric && cls !== C.MidLetter;
-      if (joinsLetters || joinsDigits) {
-        i++;
-        continue;
-      }
-    }
-    prev = C.Other;
-    i++;
-  }
-  return words;
-}
-
-/** Class of the character at `at`, Other at the end, -1 if the fast path cannot classify it. */
-function nextClass(text: string, at: number, end: number): number {
-  if (at >= end) return C.Other;
-  const code = text.charCodeAt(at);
-  const cls = code < FAST_LIMIT ? classes[code]! : C.Unknown;
-  return cls === C.Unknown ? -1 : cls;
+/** Offset of the `\n` ending the line that holds `from`, or the text's length. */
+function lineEndAt(text: string, from: number): number {
+  const end = text.indexOf("\n", from);
+  return end === -1 ? text.length : end;
 }
 
 /** Counts words the way Intl.Segmenter does, for text in any script. */
@@ -122,19 +77,73 @@ export class WordCounter {
 
   constructor(private readonly language = "en") {}
 
-  /** Words in plain text (no Markdown handling). */
+  /**
+   * Words in plain text (no Markdown handling). One pass over the characters; a line holding a
+   * character the fast path does not classify is counted again, whole, by Intl.Segmenter. Lines are
+   * independent because a line break always ends a word.
+   */
   countText(text: string): number {
+    const table = classes;
+    const length = text.length;
     let words = 0;
     let lineStart = 0;
-    const length = text.length;
-    while (lineStart <= length) {
-      let lineEnd = text.indexOf("\n", lineStart);
-      if (lineEnd === -1) lineEnd = length;
-      if (lineEnd > lineStart) {
-        const fast = countLineFast(text, lineStart, lineEnd);
-        words += fast >= 0 ? fast : this.countSegmented(text.slice(lineStart, lineEnd));
+    let wordsAtLineStart = 0;
+    /** The class of the last character of the current token, or Other (0) outside one. */
+    let prev = 0;
+    /** Whether the current token is already counted (a lone `_` is not a word, `__` is). */
+    let counted = false;
+    for (let i = 0; i < length; i++) {
+      const cls = table[text.charCodeAt(i)]!;
+      if (cls === 1 || cls === 2) {
+        // Letter or digit, the common case: count the token once, then run to its last letter or digit.
+        if (prev === 0 || !counted) {
+          counted = true;
+          words++;
+        }
+        let last = cls;
+        while (i + 1 < length) {
+          const following = table[text.charCodeAt(i + 1)]!;
+          if (following !== 1 && following !== 2) break;
+          last = following;
+          i++;
+        }
+        prev = last;
+      } else if (cls === 0) {
+        prev = 0;
+      } else if (cls === C.Newline) {
+        prev = 0;
+        lineStart = i + 1;
+        wordsAtLineStart = words;
+      } else if (cls === C.ExtendNumLet) {
+        if (prev === 0) counted = false; // a token that starts with `_` is not a word yet
+        // ICU counts a run of two or more `_` as a word, but not a lone `_`.
+        else if (prev === C.ExtendNumLet && !counted) {
+          counted = true;
+          words++;
+        }
+        prev = cls;
+      } else if (cls !== C.Unknown) {
+        // MidLetter, MidNumLet, MidNum join only between two word characters of the right kinds.
+        const next = i + 1 < length ? table[text.charCodeAt(i + 1)]! : 0;
+        if (next === C.Unknown) {
+          i = lineEndAt(text, i);
+          words = wordsAtLineStart + this.countSegmented(text.slice(lineStart, i));
+          prev = 0;
+          lineStart = i + 1;
+          wordsAtLineStart = words;
+          continue;
+        }
+        const joinsLetters = prev === 1 && next === 1 && cls !== C.MidNum;
+        const joinsDigits = prev === 2 && next === 2 && cls !== C.MidLetter;
+        if (!joinsLetters && !joinsDigits) prev = 0;
+      } else {
+        // A character the fast path does not know: count this whole line with Intl.Segmenter.
+        i = lineEndAt(text, i);
+        words = wordsAtLineStart + this.countSegmented(text.slice(lineStart, i));
+        prev = 0;
+        lineStart = i + 1;
+        wordsAtLineStart = words;
       }
-      lineStart = lineEnd + 1;
     }
     return words;
   }
