@@ -12,7 +12,7 @@ const nodePaths = nodeBuiltins.map((name) => ({ name, message: "Node built-ins c
 const serverPaths = ["better-sqlite3", "fastify"].map((name) => ({ name, message: "Server packages belong in companion/." }));
 
 export default defineConfig([
-  globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", "esbuild.config.mjs", "eslint.config.mjs"]),
+  globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", ".ci/", "esbuild.config.mjs", "eslint.config.mjs"]),
   ...obsidianmd.configs.recommended,
   {
     languageOptions: {
