@@ -1,3 +1,23 @@
+/**
+ * Medians of timed runs of several tasks, interleaved (a, b, a, b, …) after warm-up, so a neighbour's
+ * burst of load or a slow drift hits every task alike; the median shrugs off the outliers.
+ */
+export async function interleavedMediansMs(tasks: (() => Promise<unknown>)[], { warmup = 3, runs = 15 } = {}): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) for (const task of tasks) await task();
+  const times = tasks.map((): number[] => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [t, task] of tasks.entries()) {
+      const start = performance.now();
+      await task();
+      times[t]!.push(performance.now() - start);
+    }
+  }
+  return times.map((list) => {
+    list.sort((a, b) => a - b);
+    return list[Math.floor(list.length / 2)]!;
+  });
+}
+
 /** Median of several timed runs after warm-up; the median shrugs off a neighbour's burst of load. */
 export async function medianMs(run: () => Promise<unknown>, { warmup = 2, runs = 9 } = {}): Promise<number> {
   for (let i = 0; i < warmup; i++) await run();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { scanBooks } from "../shared/book/scan";
 import { importManuscript, writeBookFolder } from "../shared/import/import-manuscript";
 import { NodeVault } from "../companion/vault/node-vault";
-import { medianMs, seededRandom } from "./measure";
+import { interleavedMediansMs, seededRandom } from "./measure";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const corpusFile = path.resolve(repo, "../shared/corpus/pride-and-prejudice.gutenberg-1342.txt");
@@ -32,11 +32,13 @@ export async function runScanBench(): Promise<void> {
     const vault = new NodeVault(root);
     const files = (await vault.list()).filter((f) => f.path.endsWith(".md")).map((f) => path.join(root, f.path));
     let words = 0;
-    const scan = await medianMs(async () => {
-      const result = await scanBooks(vault, { concurrency: CONCURRENCY });
-      words = result.books.reduce((sum, b) => sum + b.chapters.reduce((s, c) => s + c.words, 0), 0);
-    });
-    const read = await medianMs(() => readAll(files));
+    const [scan = NaN, read = NaN] = await interleavedMediansMs([
+      async () => {
+        const result = await scanBooks(vault, { concurrency: CONCURRENCY });
+        words = result.books.reduce((sum, b) => sum + b.chapters.reduce((s, c) => s + c.words, 0), 0);
+      },
+      () => readAll(files),
+    ]);
     const ratio = scan / read;
     worst = Math.max(worst, ratio);
     const bytes = (await Promise.all(files.map((f) => readFile(f)))).reduce((sum, b) => sum + b.length, 0);

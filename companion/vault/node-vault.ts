@@ -11,7 +11,7 @@
  * own links are what this is about.
  */
 import { randomUUID } from "node:crypto";
-import type { Stats } from "node:fs";
+import { constants as fsConstants, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as nodePath from "node:path";
 import {
@@ -29,6 +29,8 @@ import {
 } from "../../shared/vault/vault-files";
 
 const TRASH_FOLDER = ".trash";
+/** How long a folder's resolved path is trusted for reads; scans finish well within it. */
+const FOLDER_TRUST_MS = 2000;
 
 /** A vault path with its place on disk. */
 interface Located {
@@ -44,6 +46,14 @@ export class NodeVault implements VaultFiles {
   // Not fatal: invalid bytes become U+FFFD as in Obsidian. ignoreBOM keeps a BOM in the text, so a
   // rewrite of that text keeps it on disk.
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  /**
+   * Resolved real paths of folders that reads went through, with when they were resolved. Resolving
+   * every note's full path costs a syscall per path component; a 300-chapter scan spent more time on
+   * that than on reading. Reads trust a folder's resolution for FOLDER_TRUST_MS, and open the note
+   * itself with O_NOFOLLOW, so a link as the note is still caught. Writes always resolve afresh, and
+   * every change made through this vault (and every list) forgets what was trusted.
+   */
+  private readonly trustedFolders = new Map<string, { real: string; at: number }>();
   /** The root with its own symbolic links resolved (macOS's /tmp is one); looked up on first use. */
   private realRoot: Promise<string> | undefined;
 
@@ -54,6 +64,7 @@ export class NodeVault implements VaultFiles {
   }
 
   async list(folder = ""): Promise<FileStat[]> {
+    this.trustedFolders.clear();
     const start = await this.locate(folder);
     const realRoot = await this.resolveRoot();
     const listed: FileStat[] = [];
@@ -62,12 +73,44 @@ export class NodeVault implements VaultFiles {
   }
 
   async read(path: string): Promise<string> {
-    return this.decoder.decode(await this.readBinary(path));
+    // Decoded by Node in C++ (invalid bytes become U+FFFD, a BOM stays as U+FEFF, exactly as the
+    // TextDecoder below): about twice as fast, which a 300-chapter scan feels.
+    return (await this.readForReading(path)).toString("utf8");
   }
 
   async readBinary(path: string): Promise<Uint8Array> {
-    const at = await this.locate(path);
-    return this.readAt(at);
+    const data = await this.readForReading(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Reads through a trusted folder with O_NOFOLLOW where it can, else through the full check. */
+  private async readForReading(path: string): Promise<Buffer> {
+    const relative = normalizeVaultPath(path);
+    const absolute = relative === "" ? this.root : nodePath.join(this.root, ...relative.split("/"));
+    const noFollow = fsConstants.O_NOFOLLOW as number | undefined;
+    if (relative !== "" && noFollow !== undefined && isInside(this.root, absolute)) {
+      const folder = await this.trustedFolder(nodePath.dirname(absolute));
+      if (folder !== null) {
+        try {
+          return await fs.readFile(absolute, { flag: fsConstants.O_RDONLY | noFollow });
+        } catch (error) {
+          // ELOOP: the note itself is a link; the full check below decides whether it may be followed.
+          if (errorCode(error) !== "ELOOP") throw toVaultError(error, relative);
+        }
+      }
+    }
+    return this.readBuffer(await this.locate(path));
+  }
+
+  /** The folder's real path if it lies inside the vault (trusted for a short while), else null. */
+  private async trustedFolder(folder: string): Promise<string | null> {
+    const now = Date.now();
+    const known = this.trustedFolders.get(folder);
+    if (known && now - known.at < FOLDER_TRUST_MS) return known.real;
+    const real = await fs.realpath(folder).catch(() => null);
+    if (real === null || !isInside(await this.resolveRoot(), real)) return null;
+    this.trustedFolders.set(folder, { real, at: now });
+    return real;
   }
 
   async write(path: string, text: string): Promise<void> {
@@ -104,10 +147,12 @@ export class NodeVault implements VaultFiles {
   }
 
   async mkdir(path: string): Promise<void> {
+    this.trustedFolders.clear();
     await this.makeFolder(await this.locate(path));
   }
 
   async rename(from: string, to: string): Promise<void> {
+    this.trustedFolders.clear();
     const source = normalizeVaultPath(from);
     const target = normalizeVaultPath(to);
     await this.locks.run([source, target], async () => {
@@ -125,6 +170,7 @@ export class NodeVault implements VaultFiles {
   }
 
   async trash(path: string): Promise<void> {
+    this.trustedFolders.clear();
     const source = normalizeVaultPath(path);
     // The trash folder is a lock too: two trashes of files with one name must not pick the same slot.
     await this.locks.run([source, TRASH_FOLDER], async () => {
@@ -194,13 +240,19 @@ export class NodeVault implements VaultFiles {
   }
 
   private async readAt(at: Located): Promise<Uint8Array> {
-    const data = await this.attempt(at.path, () => fs.readFile(at.absolute));
-    // A plain Uint8Array, not Node's Buffer: callers in shared/ must not come to rely on Buffer.
-    return new Uint8Array(data);
+    const data = await this.readBuffer(at);
+    // A plain Uint8Array view, not Node's Buffer (callers in shared/ must not come to rely on Buffer),
+    // over the same memory: readFile's buffer is ours alone, so no copy is needed.
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  private readBuffer(at: Located): Promise<Buffer> {
+    return this.attempt(at.path, () => fs.readFile(at.absolute));
   }
 
   /** Writes a temp file beside the target, flushes it, then renames it over the target. */
   private async writeAt(at: Located, data: Uint8Array): Promise<void> {
+    this.trustedFolders.clear();
     // The root's temp file would land outside the vault, in the root's parent folder.
     if (at.path === "") throw new VaultError("is-folder", at.path, "is the vault folder, not a file");
     await this.makeFolder(await this.locate(parentFolder(at.path)));

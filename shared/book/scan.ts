@@ -80,6 +80,18 @@ interface ReadNote {
   bodyStart: number;
   diagnostics: Diagnostic[];
   protect: boolean;
+  /** Words in the body, counted as the note is read. */
+  words: number;
+  /** Chapter notes are validated as soon as they are read, so their text can be let go. */
+  chapter?: ChapterReading;
+}
+
+interface ChapterReading {
+  meta: ChapterMeta | null;
+  title: string;
+  status: ChapterStatus;
+  words: number;
+  diagnostics: Diagnostic[];
 }
 
 /** Reads every book below `options.folder`. */
@@ -87,7 +99,11 @@ export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions>
   const opts = { ...DEFAULT_SCAN_OPTIONS, ...options };
   const files = (await vault.list(opts.folder)).filter((f) => f.path.toLowerCase().endsWith(".md"));
   const loose: Diagnostic[] = [];
-  const notes = await readNotes(vault, files, opts, loose);
+  // Word boundaries come from Unicode's rules and ICU's dictionaries, which give the same counts for
+  // every language tag we tried (en, de, fi, sv, ja, zh, th), so chapters are counted before their
+  // book's language is known.
+  const counter = new WordCounter();
+  const notes = await readNotes(vault, files, opts, loose, counter);
 
   const indexes = notes.filter((n) => n.data?.bookwright === "book" || readLongform(n.path, n.data ?? {}) !== null);
   const bookFolders = new Map<string, ReadNote>();
@@ -133,7 +149,7 @@ export async function loadBook(vault: VaultFiles, folderOrIndex: string, options
   return book;
 }
 
-async function readNotes(vault: VaultFiles, files: FileStat[], opts: ScanOptions, loose: Diagnostic[]): Promise<ReadNote[]> {
+async function readNotes(vault: VaultFiles, files: FileStat[], opts: ScanOptions, loose: Diagnostic[], counter: WordCounter): Promise<ReadNote[]> {
   const out: (ReadNote | null)[] = new Array<ReadNote | null>(files.length).fill(null);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -144,30 +160,106 @@ async function readNotes(vault: VaultFiles, files: FileStat[], opts: ScanOptions
         loose.push({ severity: "error", path: file.path, message: `note is ${megabytes(file.size)}; Bookwright reads notes up to ${megabytes(opts.maxNoteBytes)}, so it was skipped (the note is untouched)` });
         continue;
       }
-      let text: string;
+      let bytes: Uint8Array;
       try {
-        text = await vault.read(file.path);
+        bytes = await vault.readBinary(file.path);
       } catch (error) {
         loose.push({ severity: "error", path: file.path, message: `could not be read: ${error instanceof Error ? error.message : String(error)}` });
         continue;
       }
-      out[i] = readNote(file.path, text, opts);
+      out[i] = readNote(file.path, bytes, opts, counter);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, files.length)) }, worker));
   return out.filter((n): n is ReadNote => n !== null);
 }
 
-function readNote(path: string, text: string, limits: FrontmatterLimits): ReadNote {
+/**
+ * Reads one note from its bytes. Only the frontmatter is decoded to text; the body's words are counted
+ * on the UTF-8 bytes themselves, until markup (`%`, `<`, `[`: comments, tags, links) shows up that
+ * changes what counts as words; then the whole note is decoded and counted as Markdown.
+ */
+function readNote(path: string, bytes: Uint8Array, limits: FrontmatterLimits, counter: WordCounter): ReadNote {
+  const head = decodeHead(bytes, limits);
+  let text = head.text;
   const parsed = parseFrontmatter(path, text, limits);
   const diagnostics = [...parsed.diagnostics];
-  let protect = parsed.block !== null && parsed.data === null;
-  const bad = text.indexOf("\uFFFD");
-  if (bad !== -1) {
-    protect = true;
-    diagnostics.push({ severity: "warning", path, line: lineAt(text, bad), message: "contains bytes that are not valid UTF-8 (shown as �); Bookwright will not rewrite this note until it is saved as UTF-8" });
+  let words: number;
+  let invalidLine: number | undefined;
+  const bodyByte = parsed.block ? head.byteLength : hasBom(bytes) ? 3 : 0;
+  // The byte scan and findFrontmatter agree on where the block ends except for exotic white space
+  // after a closing `---`; then the whole note is decoded rather than guessing the body's first byte.
+  const headIsBlock = parsed.block === null || parsed.bodyStart === text.length;
+  const counted = head.whole || !headIsBlock ? null : counter.countUtf8(bytes, bodyByte, { stopAtMarkup: true });
+  if (counted === null || counted.markup) {
+    if (!head.whole) text = decodeUtf8(bytes);
+    words = counter.countMarkdown(text, parsed.bodyStart);
+    const bad = text.indexOf("\uFFFD");
+    if (bad !== -1) invalidLine = lineAt(text, bad);
+  } else {
+    words = counted.words;
+    const badInHead = text.indexOf("\uFFFD");
+    if (badInHead !== -1) invalidLine = lineAt(text, badInHead);
+    else if (counted.invalidAt !== -1) invalidLine = lineAtByte(bytes, counted.invalidAt);
   }
-  return { path, text, data: parsed.data, block: parsed.block, bodyStart: parsed.bodyStart, diagnostics, protect };
+  let protect = parsed.block !== null && parsed.data === null;
+  if (invalidLine !== undefined) {
+    protect = true;
+    diagnostics.push({ severity: "warning", path, line: invalidLine, message: "contains bytes that are not valid UTF-8 (shown as �); Bookwright will not rewrite this note until it is saved as UTF-8" });
+  }
+  const note: ReadNote = { path, text, data: parsed.data, block: parsed.block, bodyStart: parsed.bodyStart, diagnostics, protect, words };
+  if (parsed.data?.bookwright === "chapter") {
+    // Validated now and the text let go: only the frontmatter's lines are needed for its diagnostics.
+    note.chapter = readChapter(note);
+    note.text = "";
+  }
+  return note;
+}
+
+const hasBom = (bytes: Uint8Array): boolean => bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+
+function decodeUtf8(bytes: Uint8Array): string {
+  // ignoreBOM keeps a BOM as U+FEFF, as VaultFiles.read does, so offsets agree with the note's text.
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+}
+
+/**
+ * The note's frontmatter block (BOM and closing line included) decoded to text, and its length in
+ * bytes. `whole` is true when the entire note had to be decoded: no closing line within the size cap,
+ * so parseFrontmatter sees everything and reports it.
+ */
+function decodeHead(bytes: Uint8Array, limits: FrontmatterLimits): { text: string; byteLength: number; whole: boolean } {
+  const start = hasBom(bytes) ? 3 : 0;
+  const opens = bytes[start] === 0x2d && bytes[start + 1] === 0x2d && bytes[start + 2] === 0x2d;
+  if (!opens) return { text: decodeUtf8(bytes.subarray(0, start)), byteLength: start, whole: bytes.length === start };
+  const limit = Math.min(bytes.length, start + limits.maxFrontmatterChars * 4 + 16);
+  let lineStart = bytes.indexOf(0x0a, start);
+  while (lineStart !== -1 && lineStart < limit) {
+    lineStart++;
+    let lineEnd = bytes.indexOf(0x0a, lineStart);
+    if (lineEnd === -1) lineEnd = bytes.length;
+    if (bytes[lineStart] === 0x2d && bytes[lineStart + 1] === 0x2d && bytes[lineStart + 2] === 0x2d && isBlank(bytes, lineStart + 3, lineEnd)) {
+      const end = Math.min(bytes.length, lineEnd + 1);
+      return { text: decodeUtf8(bytes.subarray(0, end)), byteLength: end, whole: end === bytes.length };
+    }
+    lineStart = lineEnd === bytes.length ? -1 : lineEnd;
+  }
+  return { text: decodeUtf8(bytes), byteLength: bytes.length, whole: true };
+}
+
+/** Spaces, tabs and a final CR only, as findFrontmatter's `trim()` allows after a delimiter. */
+function isBlank(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  }
+  return true;
+}
+
+function lineAtByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
 }
 
 function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo {
@@ -182,7 +274,6 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
   const validated = validateLeniently(bookSchema, indexData, { path: index.path, text: index.text, block: index.block, fallback: { title: folderTitle } });
   diagnostics.push(...validated.diagnostics);
   const meta: BookMeta = validated.value ?? bookSchema.parse({ bookwright: "book", title: folderTitle });
-  const counter = new WordCounter(meta.language);
 
   const chapters: ChapterInfo[] = [];
   const characters: NoteInfo<CharacterMeta>[] = [];
@@ -205,7 +296,7 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
     const context = { path: note.path, text: note.text, block: note.block };
     if (noteKind === "chapter") {
       if (longform) continue; // Longform's scene list decides what the chapters are.
-      chapters.push(chapterFrom(note, counter, diagnostics, 0, null));
+      chapters.push(chapterFrom(note, note.chapter ?? readChapter(note), diagnostics, 0, null));
       continue;
     }
     const result = validateLeniently(schemaByKind[noteKind], note.data, context);
@@ -221,7 +312,7 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
         diagnostics.push({ severity: "error", path: index.path, field: "longform.scenes", message: `scene '${baseName(scenePath).replace(/\.md$/i, "")}' is listed but ${scenePath} does not exist (or could not be read)` });
         return;
       }
-      chapters.push(chapterFrom(scene, counter, diagnostics, longform.sceneDepths[i] ?? 0, i + 1));
+      chapters.push(chapterFrom(scene, scene.chapter ?? readChapter(scene), diagnostics, longform.sceneDepths[i] ?? 0, i + 1));
     });
   } else {
     orderChapters(chapters, diagnostics);
@@ -239,25 +330,34 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
   };
 }
 
-function chapterFrom(note: ReadNote, counter: WordCounter, diagnostics: Diagnostic[], depth: number, position: number | null): ChapterInfo {
-  const isLongformScene = position !== null;
-  const data = note.data ?? {};
+/** Validates a chapter note (or Longform scene) and counts its words; needs the note's text. */
+function readChapter(note: ReadNote): ChapterReading {
   // Longform scenes need not carry Bookwright keys; validate them as chapters all the same.
-  const result = validateLeniently(schemaByKind.chapter, { ...data, bookwright: "chapter" }, { path: note.path, text: note.text, block: note.block });
-  diagnostics.push(...result.diagnostics);
+  const result = validateLeniently(schemaByKind.chapter, { ...(note.data ?? {}), bookwright: "chapter" }, { path: note.path, text: note.text, block: note.block });
+  const diagnostics = result.diagnostics;
   const meta = result.value;
   const status = chapterStatus(meta?.status);
   if (status === null) {
     diagnostics.push({ severity: "warning", path: note.path, field: "status", message: `unknown status ${JSON.stringify(meta?.status)}; expected one of not_started, brief_complete, written, verified (counted as not_started)` });
   }
-  const stem = baseName(note.path).replace(/\.md$/i, "");
+  return {
+    meta,
+    title: meta?.title?.trim() || baseName(note.path).replace(/\.md$/i, ""),
+    status: status ?? "not_started",
+    words: note.words,
+    diagnostics,
+  };
+}
+
+function chapterFrom(note: ReadNote, reading: ChapterReading, diagnostics: Diagnostic[], depth: number, position: number | null): ChapterInfo {
+  diagnostics.push(...reading.diagnostics);
   return {
     path: note.path,
-    number: isLongformScene ? position : (meta?.chapter ?? null),
-    title: meta?.title?.trim() || stem,
-    status: status ?? "not_started",
-    words: counter.countMarkdown(note.text.slice(note.bodyStart)),
-    meta,
+    number: position ?? reading.meta?.chapter ?? null,
+    title: reading.title,
+    status: reading.status,
+    words: reading.words,
+    meta: reading.meta,
     depth,
   };
 }

@@ -42,6 +42,63 @@ describe("WordCounter", () => {
   });
 });
 
+describe("WordCounter.countUtf8", () => {
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const valid = (bytes: Uint8Array): boolean => {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it("counts encoded text exactly as countText counts the text (property)", () => {
+    const alphabet = [..."aZé9_.,;:'’‘·\u00ad -—“”!?\n\r\tßµ×0", "Ω", "я", "日", "😀", "\uFFFD"];
+    const text = fc.oneof(
+      fc.array(fc.constantFrom(...alphabet), { maxLength: 60 }).map((chars) => chars.join("")),
+      fc.string({ unit: "grapheme", maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(text, fc.nat(3), (t, skip) => {
+        const counter = new WordCounter();
+        const bytes = encoder.encode("x".repeat(skip) + t);
+        expect(counter.countUtf8(bytes, skip)).toEqual({ words: counter.countText(t), invalidAt: -1, markup: false });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("counts invalid UTF-8 as the decoder shows it, and says where it is (property)", () => {
+    const bytes = fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x20, 0x0a, 0x61, 0xe2, 0x80, 0x99, 0xc3, 0xa9)), { maxLength: 40 });
+    fc.assert(
+      fc.property(bytes, (list) => {
+        const data = new Uint8Array(list);
+        const counter = new WordCounter();
+        const result = counter.countUtf8(data);
+        expect(result.words).toBe(counter.countText(decoder.decode(data)));
+        expect(result.invalidAt === -1).toBe(valid(data));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([["%% comment %%"], ["<!-- c -->"], ["[[Link]]"], ["<b>"]])("stops at markup (%s) when asked", (markup) => {
+    const bytes = encoder.encode(`One two ${markup} three`);
+    expect(new WordCounter().countUtf8(bytes, 0, { stopAtMarkup: true })).toMatchObject({ markup: true });
+    expect(new WordCounter().countUtf8(bytes)).toMatchObject({ markup: false });
+  });
+
+  it("points at the line of a Latin-1 byte", () => {
+    const data = new Uint8Array([...encoder.encode("Fine line.\nCaf"), 0xe9, ...encoder.encode(" noir.\nLast line.")]);
+    const { words, invalidAt } = new WordCounter().countUtf8(data);
+    expect(words).toBe(6); // "Caf", "�" (not a word), "noir"
+    expect(invalidAt).toBeGreaterThanOrEqual(11);
+    expect(invalidAt).toBeLessThanOrEqual(14);
+  });
+});
+
 describe("readableText / countMarkdown", () => {
   it.each([
     ["frontmatter is not words", "---\ntitle: Many words in a title\n---\nTwo words", 2],

@@ -65,6 +65,94 @@ classes[0x2024] = C.MidNumLet; // one dot leader
 setRange(0x2025, 0x2026, C.Other);
 setRange(0x2030, 0x203e, C.Other);
 
+/**
+ * The word automaton, after UAX #29 as ICU applies it. States: 0 outside a token; 1 after a letter;
+ * 2 after a digit; 3 a token of `_` only, not yet a word (ICU: `_` is not a word, `__` is); 4 after `_`
+ * in a counted token; 5 a letter then a letter-joiner (`:`, `·`, `.`, `'`, `’`), a word only if a letter
+ * follows; 6 a digit then a digit-joiner (`,`, `;`, `.`, `'`), likewise for a digit. TRANSITIONS and
+ * COUNTS are indexed by `state << 3 | class`; COUNTS says whether that step starts a new word.
+ */
+/** `state << 3 | class` → next state in bits 0–2, 1 in bit 3 when the step starts a new word. */
+const STEPS = new Uint8Array(7 << 3);
+{
+  const { Other: O, Letter: L, Numeric: N, MidLetter: ML, MidNumLet: MNL, MidNum: MN, ExtendNumLet: E } = C;
+  const set = (state: number, cls: number, to: number, count: number): void => {
+    STEPS[(state << 3) | cls] = to | (count << 3);
+  };
+  // From outside a token (state 0); also how a pending joiner that did not join carries on.
+  const fromOutside = (state: number): void => {
+    for (const cls of [O, ML, MNL, MN]) set(state, cls, 0, 0);
+    set(state, L, 1, 1);
+    set(state, N, 2, 1);
+    set(state, E, 3, 0);
+  };
+  fromOutside(0);
+  for (const inWord of [1, 2, 4]) {
+    set(inWord, O, 0, 0);
+    set(inWord, L, 1, 0);
+    set(inWord, N, 2, 0);
+    set(inWord, E, 4, 0);
+    set(inWord, ML, 0, 0);
+    set(inWord, MNL, 0, 0);
+    set(inWord, MN, 0, 0);
+  }
+  set(1, ML, 5, 0);
+  set(1, MNL, 5, 0);
+  set(2, MNL, 6, 0);
+  set(2, MN, 6, 0);
+  set(3, O, 0, 0);
+  set(3, L, 1, 1);
+  set(3, N, 2, 1);
+  set(3, E, 4, 1);
+  for (const cls of [ML, MNL, MN]) set(3, cls, 0, 0);
+  fromOutside(5);
+  set(5, L, 1, 0);
+  fromOutside(6);
+  set(6, N, 2, 0);
+}
+
+/** Flag in ASCII_STEPS: a line break (reset, and remember where the line starts). */
+const LINE_BREAK = 16;
+/** Flag in MARKUP_ASCII_STEPS: `%`, `<` or `[`, where Markdown markup that hides words may begin. */
+const MARKUP = 32;
+/**
+ * The automaton pre-applied to ASCII, by `state << 7 | code`: one lookup per character for most prose,
+ * which is what keeps counting a million-word book cheaper than reading it from disk.
+ */
+const ASCII_STEPS = new Uint8Array(7 << 7);
+for (let state = 0; state < 7; state++) {
+  for (let code = 0; code < 128; code++) {
+    const cls = classes[code]!;
+    ASCII_STEPS[(state << 7) | code] = cls === C.Newline ? LINE_BREAK : STEPS[(state << 3) | cls]!;
+  }
+}
+/** ASCII_STEPS that also stop at markup, for counting bytes that have not been checked for Markdown. */
+const MARKUP_ASCII_STEPS = ASCII_STEPS.slice();
+for (let state = 0; state < 7; state++) for (const code of [0x25, 0x3c, 0x5b]) MARKUP_ASCII_STEPS[(state << 7) | code] = MARKUP;
+
+function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (bytes.length when all are valid). */
+function firstInvalidOffset(bytes: Uint8Array): number {
+  let low = 0;
+  let high = bytes.length;
+  // The longest valid prefix, by bisection: a prefix that cuts a sequence in half is invalid too,
+  // so the answer can sit up to three bytes before the bad one, which is close enough for a line number.
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (isValidUtf8(bytes.subarray(0, mid))) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
 /** Offset of the `\n` ending the line that holds `from`, or the text's length. */
 function lineEndAt(text: string, from: number): number {
   const end = text.indexOf("\n", from);
@@ -78,79 +166,121 @@ export class WordCounter {
   constructor(private readonly language = "en") {}
 
   /**
-   * Words in plain text (no Markdown handling). One pass over the characters; a line holding a
-   * character the fast path does not classify is counted again, whole, by Intl.Segmenter. Lines are
-   * independent because a line break always ends a word.
+   * Words in plain text (no Markdown handling). One pass of a small automaton over the characters
+   * (table lookups, no data-dependent branches, so prose does not pay for mispredicted word ends); a
+   * line holding a character the automaton does not classify is counted again, whole, by
+   * Intl.Segmenter. Lines are independent because a line break always ends a word.
    */
-  countText(text: string): number {
-    const table = classes;
+  countText(text: string, from = 0): number {
+    const classOf = classes;
+    const steps = STEPS;
+    const asciiSteps = ASCII_STEPS;
     const length = text.length;
     let words = 0;
-    let lineStart = 0;
+    let state = 0;
+    let lineStart = from;
     let wordsAtLineStart = 0;
-    /** The class of the last character of the current token, or Other (0) outside one. */
-    let prev = 0;
-    /** Whether the current token is already counted (a lone `_` is not a word, `__` is). */
-    let counted = false;
-    for (let i = 0; i < length; i++) {
-      const cls = table[text.charCodeAt(i)]!;
-      if (cls === 1 || cls === 2) {
-        // Letter or digit, the common case: count the token once, then run to its last letter or digit.
-        if (prev === 0 || !counted) {
-          counted = true;
-          words++;
-        }
-        let last = cls;
-        while (i + 1 < length) {
-          const following = table[text.charCodeAt(i + 1)]!;
-          if (following !== 1 && following !== 2) break;
-          last = following;
-          i++;
-        }
-        prev = last;
-      } else if (cls === 0) {
-        prev = 0;
-      } else if (cls === C.Newline) {
-        prev = 0;
-        lineStart = i + 1;
-        wordsAtLineStart = words;
-      } else if (cls === C.ExtendNumLet) {
-        if (prev === 0) counted = false; // a token that starts with `_` is not a word yet
-        // ICU counts a run of two or more `_` as a word, but not a lone `_`.
-        else if (prev === C.ExtendNumLet && !counted) {
-          counted = true;
-          words++;
-        }
-        prev = cls;
-      } else if (cls !== C.Unknown) {
-        // MidLetter, MidNumLet, MidNum join only between two word characters of the right kinds.
-        const next = i + 1 < length ? table[text.charCodeAt(i + 1)]! : 0;
-        if (next === C.Unknown) {
+    for (let i = from; i < length; i++) {
+      const code = text.charCodeAt(i);
+      let step: number;
+      if (code < 128) {
+        step = asciiSteps[(state << 7) | code]!;
+      } else {
+        const cls = classOf[code]!;
+        if (cls === C.Unknown) {
+          // A character the automaton does not know: count this whole line with Intl.Segmenter.
           i = lineEndAt(text, i);
           words = wordsAtLineStart + this.countSegmented(text.slice(lineStart, i));
-          prev = 0;
-          lineStart = i + 1;
-          wordsAtLineStart = words;
-          continue;
+          step = LINE_BREAK;
+        } else {
+          step = steps[(state << 3) | cls]!;
         }
-        const joinsLetters = prev === 1 && next === 1 && cls !== C.MidNum;
-        const joinsDigits = prev === 2 && next === 2 && cls !== C.MidLetter;
-        if (!joinsLetters && !joinsDigits) prev = 0;
-      } else {
-        // A character the fast path does not know: count this whole line with Intl.Segmenter.
-        i = lineEndAt(text, i);
-        words = wordsAtLineStart + this.countSegmented(text.slice(lineStart, i));
-        prev = 0;
+      }
+      if (step === LINE_BREAK) {
+        state = 0;
         lineStart = i + 1;
         wordsAtLineStart = words;
+        continue;
       }
+      words += step >> 3;
+      state = step & 7;
     }
     return words;
   }
 
+
+  /**
+   * Words in UTF-8 bytes from `from` on, without decoding them to a string first: decoding a
+   * million words of curly-quoted prose costs several times what reading the bytes does, and a scan
+   * needs only the count. Same automaton as countText; a line holding a character it does not know (or
+   * bytes that are not valid UTF-8) is decoded and counted by Intl.Segmenter, exactly as countText
+   * would count the decoded text. Plain text only: with `stopAtMarkup` it stops at the first `%`, `<`
+   * or `[` and says so (`markup: true`), and the caller counts the note as Markdown instead.
+   *
+   * @returns the words, the byte offset of the first invalid UTF-8 sequence (-1 when there is none),
+   *   and whether it stopped at markup (then `words` is partial).
+   */
+  countUtf8(bytes: Uint8Array, from = 0, options: { stopAtMarkup?: boolean } = {}): { words: number; invalidAt: number; markup: boolean } {
+    const classOf = classes;
+    const steps = STEPS;
+    const asciiSteps = options.stopAtMarkup ? MARKUP_ASCII_STEPS : ASCII_STEPS;
+    const length = bytes.length;
+    let words = 0;
+    let state = 0;
+    let lineStart = from;
+    let wordsAtLineStart = 0;
+    let invalidAt = -1;
+    let i = from;
+    while (i < length) {
+      const b = bytes[i]!;
+      let step: number;
+      if (b < 0x80) {
+        step = asciiSteps[(state << 7) | b]!;
+        i++;
+      } else {
+        let cls: number = C.Unknown;
+        let size = 1;
+        if ((b & 0xe0) === 0xc0 && i + 1 < length && (bytes[i + 1]! & 0xc0) === 0x80 && b >= 0xc2) {
+          cls = classOf[((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f)]!;
+          size = 2;
+        } else if ((b & 0xf0) === 0xe0 && i + 2 < length && (bytes[i + 1]! & 0xc0) === 0x80 && (bytes[i + 2]! & 0xc0) === 0x80) {
+          const code = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+          // Overlong forms and surrogates are invalid UTF-8: leave them to the decoder below.
+          if (code >= 0x800 && (code < 0xd800 || code > 0xdfff)) cls = classOf[code]!;
+          size = 3;
+        }
+        if (cls === C.Unknown) {
+          let lineEnd = bytes.indexOf(0x0a, i);
+          if (lineEnd === -1) lineEnd = length;
+          const line = bytes.subarray(lineStart, lineEnd);
+          if (invalidAt === -1 && !isValidUtf8(line)) invalidAt = lineStart + firstInvalidOffset(line);
+          words = wordsAtLineStart + this.countSegmented(new TextDecoder().decode(line));
+          i = lineEnd + 1;
+          step = LINE_BREAK;
+        } else {
+          step = steps[(state << 3) | cls]!;
+          i += size;
+        }
+      }
+      if (step >= LINE_BREAK) {
+        if (step === MARKUP) return { words, invalidAt, markup: true };
+        state = 0;
+        lineStart = i;
+        wordsAtLineStart = words;
+        continue;
+      }
+      words += step >> 3;
+      state = step & 7;
+    }
+    return { words, invalidAt, markup: false };
+  }
+
   /** Words a reader sees in a Markdown note: no frontmatter, comments, link targets or embeds. */
-  countMarkdown(markdown: string): number {
-    return this.countText(readableText(markdown));
+  countMarkdown(markdown: string, from = 0): number {
+    // Prose without comments, tags or links is counted in place: slicing or rewriting it first would
+    // hand countText a different kind of V8 string per note and cost more than the counting itself.
+    if (!hasMarkup(markdown, from)) return this.countText(markdown, from);
+    return this.countText(readableText(from === 0 ? markdown : markdown.slice(from)));
   }
 
   /** The slow, exact path: Intl.Segmenter with word granularity. */
@@ -160,6 +290,11 @@ export class WordCounter {
     for (const segment of this.segmenter.segment(text)) if (segment.isWordLike) words++;
     return words;
   }
+}
+
+/** Whether `readableText` would change anything from `from` on (a BOM, frontmatter, comments, links, tags). */
+function hasMarkup(text: string, from: number): boolean {
+  return text.charCodeAt(from) === 0xfeff || text.startsWith("---", from) || text.includes("%%", from) || text.includes("<", from) || text.includes("[", from);
 }
 
 /**
