@@ -1,34 +1,33 @@
 /**
- * Medians of timed runs of several tasks, interleaved (a, b, a, b, …) after warm-up, so a neighbour's
- * burst of load or a slow drift hits every task alike; the median shrugs off the outliers.
+ * Times `task` against `baseline`, interleaved (task, baseline, task, baseline, …) after warm-up, and
+ * returns the median of each and the median of the per-pair ratios. Pairing cancels slow drift and a
+ * neighbour's burst of load on this shared machine; medians shrug off the outliers that remain.
  */
-export async function interleavedMediansMs(tasks: (() => Promise<unknown>)[], { warmup = 3, runs = 15 } = {}): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) for (const task of tasks) await task();
-  const times = tasks.map((): number[] => []);
-  for (let i = 0; i < runs; i++) {
-    for (const [t, task] of tasks.entries()) {
-      const start = performance.now();
-      await task();
-      times[t]!.push(performance.now() - start);
-    }
+export async function pairedRatio(task: () => Promise<unknown>, baseline: () => Promise<unknown>, { warmup = 3, runs = 25 } = {}): Promise<{ taskMs: number; baselineMs: number; ratio: number }> {
+  for (let i = 0; i < warmup; i++) {
+    await task();
+    await baseline();
   }
-  return times.map((list) => {
-    list.sort((a, b) => a - b);
-    return list[Math.floor(list.length / 2)]!;
-  });
+  const taskTimes: number[] = [];
+  const baselineTimes: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let start = performance.now();
+    await task();
+    const t = performance.now() - start;
+    start = performance.now();
+    await baseline();
+    const b = performance.now() - start;
+    taskTimes.push(t);
+    baselineTimes.push(b);
+    ratios.push(t / b);
+  }
+  return { taskMs: median(taskTimes), baselineMs: median(baselineTimes), ratio: median(ratios) };
 }
 
-/** Median of several timed runs after warm-up; the median shrugs off a neighbour's burst of load. */
-export async function medianMs(run: () => Promise<unknown>, { warmup = 2, runs = 9 } = {}): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 /** Deterministic PRNG (mulberry32), so synthetic fixtures are the same in every run. */

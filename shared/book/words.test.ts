@@ -70,6 +70,35 @@ describe("WordCounter.countUtf8", () => {
     );
   });
 
+  it("counts long texts exactly as countText does (property)", () => {
+    const alphabet = [..."aZé9_.,;:'’‘·\u00ad -—“”!?\r\tßµ×0", "Ω", "я", "日", "😀", "\n"];
+    const line = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 300 }).map((chars) => chars.join(""));
+    const text = fc.array(line, { minLength: 1, maxLength: 60 }).map((lines) => {
+      let joined = lines.join("\n");
+      while (joined.length < 9000) joined += `\n${joined}`;
+      return joined;
+    });
+    fc.assert(
+      fc.property(text, (t) => {
+        const counter = new WordCounter();
+        expect(counter.countUtf8(encoder.encode(t))).toEqual({ words: counter.countText(t), invalidAt: -1, markup: false });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("finds invalid bytes and markup anywhere in a long text", () => {
+    const half = "Plain words here. ".repeat(400);
+    for (const [before, after] of [["Caf\u00e9", ""], ["", "Caf\u00e9"]]) {
+      const bytes = new Uint8Array([...encoder.encode(`${half}\n${before}`), ...(before ? [0xff] : []), ...encoder.encode(`\n${half}\n${after}`), ...(after ? [0xff] : [])]);
+      const result = new WordCounter().countUtf8(bytes);
+      expect(result.invalidAt).toBeGreaterThan(0);
+      expect(result.words).toBe(new WordCounter().countText(decoder.decode(bytes)));
+    }
+    expect(new WordCounter().countUtf8(encoder.encode(`${half}\n${half}\n[[Link]]`), 0, { stopAtMarkup: true }).markup).toBe(true);
+    expect(new WordCounter().countUtf8(encoder.encode(`[[Link]]\n${half}\n${half}`), 0, { stopAtMarkup: true }).markup).toBe(true);
+  });
+
   it("counts invalid UTF-8 as the decoder shows it, and says where it is (property)", () => {
     const bytes = fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x20, 0x0a, 0x61, 0xe2, 0x80, 0x99, 0xc3, 0xa9)), { maxLength: 40 });
     fc.assert(
