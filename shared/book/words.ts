@@ -231,8 +231,17 @@ export class WordCounter {
     let wordsAtLineStart = 0;
     let invalidAt = -1;
     let i = from;
-    while (i < length) {
-      const b = bytes[i]!;
+    scan: while (i < length) {
+      let b = bytes[i]!;
+      // The hot loop: a run of ASCII that needs nothing but the automaton.
+      while (b < 0x80) {
+        const ascii = asciiSteps[(state << 7) | b]!;
+        if (ascii >= LINE_BREAK) break;
+        words += ascii >> 3;
+        state = ascii & 7;
+        if (++i >= length) break scan;
+        b = bytes[i]!;
+      }
       let step: number;
       if (b < 0x80) {
         step = asciiSteps[(state << 7) | b]!;
