@@ -78,39 +78,58 @@ export class NodeVault implements VaultFiles {
     return (await this.readForReading(path)).toString("utf8");
   }
 
-  async readBinary(path: string): Promise<Uint8Array> {
-    const data = await this.readForReading(path);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  readBinary(path: string): Promise<Uint8Array> {
+    return this.readForReading(path).then((data) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
   /** Reads through a trusted folder with O_NOFOLLOW where it can, else through the full check. */
-  private async readForReading(path: string): Promise<Buffer> {
-    const relative = normalizeVaultPath(path);
-    const absolute = relative === "" ? this.root : nodePath.join(this.root, ...relative.split("/"));
-    const noFollow = fsConstants.O_NOFOLLOW as number | undefined;
-    if (relative !== "" && noFollow !== undefined && isInside(this.root, absolute)) {
-      const folder = await this.trustedFolder(nodePath.dirname(absolute));
-      if (folder !== null) {
-        try {
-          return await fs.readFile(absolute, { flag: fsConstants.O_RDONLY | noFollow });
-        } catch (error) {
-          // ELOOP: the note itself is a link; the full check below decides whether it may be followed.
-          if (errorCode(error) !== "ELOOP") throw toVaultError(error, relative);
-        }
-      }
+  /**
+   * Reads for read() and readBinary(): through a trusted folder with O_NOFOLLOW (see trustedFolders),
+   * else through the full check. Kept free of async frames on the fast path: an extra promise hop
+   * per note is measurable across a 300-chapter scan.
+   */
+  private readForReading(path: string): Promise<Buffer> {
+    try {
+      return this.readTrusted(normalizeVaultPath(path)) ?? this.trustThenRead(path);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.readBuffer(await this.locate(path));
   }
 
-  /** The folder's real path if it lies inside the vault (trusted for a short while), else null. */
-  private async trustedFolder(folder: string): Promise<string | null> {
-    const now = Date.now();
-    const known = this.trustedFolders.get(folder);
-    if (known && now - known.at < FOLDER_TRUST_MS) return known.real;
+  /** Reads a note whose folder is trusted; undefined when it is not (or O_NOFOLLOW is unavailable). */
+  private readTrusted(relative: string): Promise<Buffer> | undefined {
+    const noFollow = fsConstants.O_NOFOLLOW as number | undefined;
+    if (relative === "" || noFollow === undefined) return undefined;
+    const absolute = this.onDisk(relative);
+    const known = this.trustedFolders.get(nodePath.dirname(absolute));
+    if (known === undefined || Date.now() - known.at >= FOLDER_TRUST_MS) return undefined;
+    return fs.readFile(absolute, { flag: fsConstants.O_RDONLY | noFollow }).catch(async (error: unknown) => {
+      // ELOOP: the note itself is a link; the full check decides whether it may be followed.
+      if (errorCode(error) === "ELOOP") return this.readBuffer(await this.locate(relative));
+      throw toVaultError(error, relative);
+    });
+  }
+
+  private async trustThenRead(path: string): Promise<Buffer> {
+    const relative = normalizeVaultPath(path);
+    if (relative !== "" && (await this.trustFolder(nodePath.dirname(this.onDisk(relative))))) {
+      const trusted = this.readTrusted(relative);
+      if (trusted) return trusted;
+    }
+    return this.readBuffer(await this.locate(relative));
+  }
+
+  /** normalizeVaultPath refused `..` and absolute paths, so this stays below the root lexically. */
+  private onDisk(relative: string): string {
+    return `${this.root}${nodePath.sep}${relative.split("/").join(nodePath.sep)}`;
+  }
+
+  /** Resolves the folder and trusts it for reads when its real path lies inside the vault. */
+  private async trustFolder(folder: string): Promise<boolean> {
     const real = await fs.realpath(folder).catch(() => null);
-    if (real === null || !isInside(await this.resolveRoot(), real)) return null;
-    this.trustedFolders.set(folder, { real, at: now });
-    return real;
+    if (real === null || !isInside(await this.resolveRoot(), real)) return false;
+    this.trustedFolders.set(folder, { real, at: Date.now() });
+    return true;
   }
 
   async write(path: string, text: string): Promise<void> {
