@@ -11,7 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: "forks",
     // The `obsidian` package ships types only; plugin code under test gets the typed in-memory stand-in.
-    // Exact match only, so `obsidian-test-mocks` and other `obsidian*` packages resolve as usual.
+    // Exact match only, so other `obsidian*` packages (eslint-plugin-obsidianmd) resolve as usual.
     alias: [{ find: /^obsidian$/, replacement: fileURLToPath(new URL("./test/obsidian-stub/obsidian.ts", import.meta.url)) }],
     ...(report ? { reporters: ["default", "json"], outputFile: { json: report } } : {}),
   },

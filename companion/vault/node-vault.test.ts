@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as nodePath from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { VaultError } from "../../shared/vault/vault-files";
 import { describeVaultContract, trashFolderTexts } from "../../shared/testing/vault-contract";
 import { NodeVault } from "./node-vault";
@@ -101,6 +101,32 @@ describe("NodeVault on disk", () => {
       expect(await codeOf(vault.trash("real.md"))).toBe("invalid-path");
       expect(await vault.read("real.md")).toBe("inside");
       expect(await everyFile(outside)).toEqual(["secret.md"]);
+    });
+
+    it("stops trusting a folder that became a link out of the vault once the vault lists again", async () => {
+      await fs.mkdir(nodePath.join(root, "Swap"));
+      await fs.writeFile(nodePath.join(root, "Swap", "secret.md"), "mine");
+      expect(await vault.read("Swap/secret.md")).toBe("mine"); // the folder is trusted for reads now
+      await fs.rm(nodePath.join(root, "Swap"), { recursive: true });
+      await fs.symlink(outside, nodePath.join(root, "Swap"), "dir");
+      await vault.list();
+      expect(await codeOf(vault.read("Swap/secret.md"))).toBe("invalid-path");
+      expect(await codeOf(vault.readBinary("Swap/secret.md"))).toBe("invalid-path");
+    });
+
+    it("trusts a folder for reads only briefly, even without a new listing", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        await fs.mkdir(nodePath.join(root, "Swap"));
+        await fs.writeFile(nodePath.join(root, "Swap", "secret.md"), "mine");
+        expect(await vault.read("Swap/secret.md")).toBe("mine");
+        await fs.rm(nodePath.join(root, "Swap"), { recursive: true });
+        await fs.symlink(outside, nodePath.join(root, "Swap"), "dir");
+        vi.setSystemTime(Date.now() + 2_500);
+        expect(await codeOf(vault.read("Swap/secret.md"))).toBe("invalid-path");
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("reads and writes through a link that stays inside", async () => {
