@@ -11,6 +11,7 @@ const nodePatterns = { group: ["node:*"], message: "Node built-ins cannot run on
 const nodePaths = nodeBuiltins.map((name) => ({ name, message: "Node built-ins cannot run on Obsidian mobile; use a port from shared/." }));
 const serverPaths = ["better-sqlite3", "fastify"].map((name) => ({ name, message: "Server packages belong in companion/." }));
 
+
 export default defineConfig([
   globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", ".ci/", "esbuild.config.mjs", "eslint.config.mjs"]),
   ...obsidianmd.configs.recommended,
@@ -36,6 +37,16 @@ export default defineConfig([
       "no-restricted-imports": ["error", {
         paths: [...nodePaths, ...serverPaths],
         patterns: [nodePatterns, { group: ["**/companion/**"], message: "The plugin talks to the companion over HTTP only." }],
+      }],
+    },
+  },
+  {
+    // `import { z } from "zod"` pulls zod's whole namespace object (every locale) into main.js: +370 KB.
+    files: ["shared/**/*.ts", "plugin/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": ["error", {
+        selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+        message: "Use `import * as z from \"zod\"`, which esbuild can tree-shake.",
       }],
     },
   },

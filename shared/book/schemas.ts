@@ -4,7 +4,7 @@
  * because they belong to the writer or to another plugin (Longform, StoryLine, Dataview, Bases).
  * Keys shared with Longform/StoryLine keep their names: status, pov, characters, location, chapter.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const NOTE_KINDS = ["book", "series", "story-bible", "outline", "character", "chapter", "brief", "continuity-report", "timeline"] as const;
 export type NoteKind = (typeof NOTE_KINDS)[number];
