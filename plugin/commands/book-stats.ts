@@ -13,7 +13,8 @@ export function bookFolderOf(app: App, file: TAbstractFile): string | null {
     for (const child of folder.children) {
       if (!(child instanceof TFile) || child.extension !== "md") continue;
       const frontmatter = app.metadataCache.getFileCache(child)?.frontmatter;
-      if (frontmatter?.bookwright === "book" || frontmatter?.longform !== undefined) return folder.path;
+      // Obsidian calls the vault root "/"; the VaultFiles port calls it "".
+      if (frontmatter?.bookwright === "book" || frontmatter?.longform !== undefined) return folder.isRoot() ? "" : folder.path;
     }
   }
   return null;

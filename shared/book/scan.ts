@@ -3,7 +3,7 @@
  * frontmatter parsed and validated, chapters ordered and counted. Reading never writes: bad notes are
  * reported as diagnostics and skipped or loaded with defaults, and the rest of the book still loads.
  */
-import { baseName, isInFolder, parentFolder, type FileStat, type VaultFiles } from "../vault/vault-files";
+import { baseName, isInFolder, normalizeVaultPath, parentFolder, type FileStat, type VaultFiles } from "../vault/vault-files";
 import type { Diagnostic } from "./diagnostics";
 import { DEFAULT_FRONTMATTER_LIMITS, parseFrontmatter, type FrontmatterBlock, type FrontmatterLimits } from "./frontmatter";
 import { readLongform } from "./longform";
@@ -139,7 +139,8 @@ export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions>
 
 /** Reads the one book whose folder (or index note) is `folderOrIndex`. Throws when there is none. */
 export async function loadBook(vault: VaultFiles, folderOrIndex: string, options: Partial<ScanOptions> = {}): Promise<BookInfo> {
-  const folder = folderOrIndex.toLowerCase().endsWith(".md") ? parentFolder(folderOrIndex) : folderOrIndex;
+  const path = normalizeVaultPath(folderOrIndex);
+  const folder = path.toLowerCase().endsWith(".md") ? parentFolder(path) : path;
   const { books, diagnostics } = await scanBooks(vault, { ...options, folder });
   const book = books.find((b) => b.folder === folder);
   if (!book) {

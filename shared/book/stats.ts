@@ -38,7 +38,8 @@ const number = new Intl.NumberFormat("en");
 export function formatStats(stats: BookStats, author?: string): string {
   const lines = [`${stats.title}${author ? ` by ${author}` : ""}`];
   const target = stats.targetWords === null ? "" : ` of ${number.format(stats.targetWords)} (${Math.round((stats.progress ?? 0) * 100)}%)`;
-  lines.push(`  ${stats.chapters} chapters, ${number.format(stats.words)} words${target}`);
+  const chapters = `${stats.chapters} chapter${stats.chapters === 1 ? "" : "s"}`;
+  lines.push(`  ${chapters}, ${number.format(stats.words)} word${stats.words === 1 ? "" : "s"}${target}`);
   const statuses = Object.entries(stats.byStatus).filter(([, n]) => n > 0).map(([s, n]) => `${s.replace(/_/g, " ")} ${n}`);
   lines.push(`  chapters by status: ${statuses.join(", ") || "none"}`);
   const width = Math.max(5, ...stats.perChapter.map((c) => c.title.length));

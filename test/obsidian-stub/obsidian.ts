@@ -2,7 +2,9 @@
  * A small in-memory stand-in for the runtime of the `obsidian` module, which ships types only. vitest
  * aliases `obsidian` to this file (vitest.config.ts), so plugin code under test gets these classes, and
  * each class `implements` the real type from `obsidian.d.ts`, so the stand-in cannot drift from the API
- * the plugin compiles against. Why not obsidian-test-mocks: docs/decisions/0001-obsidian-stand-in.md.
+ * the plugin compiles against. The exception is UI that needs a DOM, which Node has not: Modal is checked
+ * against the real Modal except for its elements (StubElements) and the setters returning it. Why not
+ * obsidian-test-mocks: docs/decisions/0001-obsidian-stand-in.md.
  *
  * Where Obsidian's behaviour matters to the vault port it is modelled strictly (create refuses an existing
  * path and a missing parent folder, rename refuses a taken target, TFile.stat follows every write, text is
@@ -10,10 +12,22 @@
  * "not part of the stand-in" error instead of returning a guess.
  */
 import type * as obsidian from "obsidian";
+import { parse } from "yaml";
 import { numberedName } from "../../shared/vault/vault-files";
 
 function notStubbed(member: string): Error {
   return new Error(`${member} is not part of the Obsidian stand-in; add it to test/obsidian-stub when a test needs it`);
+}
+
+/**
+ * A method nothing uses yet, for the classes with dozens of them (App, Workspace, Plugin): one line each
+ * keeps the stand-in readable. `(...args: unknown[]) => never` fits any method signature, overloads and
+ * generics included, so `implements` still checks that every member of the real class is present.
+ */
+function unstubbed(member: string): (...args: unknown[]) => never {
+  return () => {
+    throw notStubbed(member);
+  };
 }
 
 /** Obsidian's normalizePath: one forward slash between segments, none at the ends, "/" for the root, NFC. */
@@ -29,6 +43,9 @@ interface Handler {
   callback: (...data: never[]) => unknown;
   ctx: unknown;
 }
+
+/** Which Events object issued each EventRef, so Component.registerEvent can detach it on unload. */
+const eventSources = new WeakMap<obsidian.EventRef, Events>();
 
 export class Events implements obsidian.Events {
   private readonly handlers: Handler[] = [];
@@ -63,6 +80,7 @@ export class Events implements obsidian.Events {
   protected register(name: string, callback: (...data: never[]) => unknown, ctx: unknown): obsidian.EventRef {
     const handler: Handler = { name, callback, ctx };
     this.handlers.push(handler);
+    eventSources.set(handler, this);
     return handler;
   }
 
@@ -197,6 +215,11 @@ export class Vault extends Events implements obsidian.Vault {
 
   async read(file: obsidian.TFile): Promise<string> {
     await Promise.resolve();
+    return this.textOf(file);
+  }
+
+  /** The file's current text, synchronously (stand-in only: what the metadata cache indexes). */
+  textOf(file: obsidian.TFile): string {
     return this.decoder.decode(this.contentOf(file));
   }
 
@@ -417,13 +440,387 @@ export class FileManager implements obsidian.FileManager {
   }
 }
 
-/** The parts of Obsidian's App a test needs, typed against the real App. */
-export interface StubApp {
-  vault: Vault;
-  fileManager: FileManager;
+/**
+ * The frontmatter Obsidian reads from a note: a YAML mapping between a first line `---` and the next
+ * `---` line. Undefined without such a block, or when its YAML does not parse to a mapping. Parsed with
+ * `yaml`, not with shared/book/frontmatter.ts, so plugin code is not tested against its own parser.
+ */
+function frontmatterIn(text: string): obsidian.FrontMatterCache | undefined {
+  const lines = text.split(/\r?\n/);
+  if (lines[0] !== "---") return undefined;
+  const end = lines.indexOf("---", 1);
+  if (end === -1) return undefined;
+  let data: unknown;
+  try {
+    data = parse(lines.slice(1, end).join("\n"));
+  } catch {
+    return undefined;
+  }
+  return data !== null && typeof data === "object" && !Array.isArray(data) ? data : undefined;
 }
 
+/**
+ * Obsidian's metadata cache, reduced to frontmatter. Obsidian indexes a note some time after it changes
+ * and then fires "changed"; the stand-in parses the note's current bytes on every call instead, so it is
+ * never stale and fires nothing. A test of code that must cope with a lagging cache cannot use it.
+ */
+export class MetadataCache extends Events implements obsidian.MetadataCache {
+  private readonly vault: Vault;
+
+  constructor(vault: Vault) {
+    super();
+    this.vault = vault;
+  }
+
+  // Obsidian types each event's handler; a handler of any event fits `never[]`, which is all the real
+  // class's overloads need from the stand-in, as nothing subscribes to these events yet.
+  override on(name: string, callback: (...data: never[]) => unknown, ctx?: unknown): obsidian.EventRef {
+    return this.register(name, callback, ctx);
+  }
+
+  getFileCache(file: obsidian.TFile): obsidian.CachedMetadata | null {
+    // Only Markdown notes have metadata, and a file no longer in the vault has none.
+    if (file.extension !== "md" || this.vault.getFileByPath(file.path) !== file) return null;
+    const frontmatter = frontmatterIn(this.vault.textOf(file));
+    return frontmatter === undefined ? {} : { frontmatter };
+  }
+
+  get resolvedLinks(): never {
+    throw notStubbed("MetadataCache.resolvedLinks");
+  }
+
+  get unresolvedLinks(): never {
+    throw notStubbed("MetadataCache.unresolvedLinks");
+  }
+
+  getCache = unstubbed("MetadataCache.getCache");
+  getFirstLinkpathDest = unstubbed("MetadataCache.getFirstLinkpathDest");
+  fileToLinktext = unstubbed("MetadataCache.fileToLinktext");
+}
+
+/** The workspace reduced to its active file, which tests set; it has no panes, leaves or views. */
+export class Workspace extends Events implements obsidian.Workspace {
+  private activeFile: obsidian.TFile | null = null;
+
+  getActiveFile(): obsidian.TFile | null {
+    return this.activeFile;
+  }
+
+  /** Makes `file` the note in the focused pane, as the user would by opening it (stand-in only). */
+  setActiveFile(file: obsidian.TFile | null): void {
+    this.activeFile = file;
+  }
+
+  // Obsidian types each event's handler; a handler of any event fits `never[]`, which is all the real
+  // class's overloads need from the stand-in, as nothing subscribes to these events yet.
+  override on(name: string, callback: (...data: never[]) => unknown, ctx?: unknown): obsidian.EventRef {
+    return this.register(name, callback, ctx);
+  }
+
+  get leftSplit(): never { throw notStubbed("Workspace.leftSplit"); }
+  get rightSplit(): never { throw notStubbed("Workspace.rightSplit"); }
+  get leftRibbon(): never { throw notStubbed("Workspace.leftRibbon"); }
+  get rightRibbon(): never { throw notStubbed("Workspace.rightRibbon"); }
+  get rootSplit(): never { throw notStubbed("Workspace.rootSplit"); }
+  get activeLeaf(): never { throw notStubbed("Workspace.activeLeaf"); }
+  get containerEl(): never { throw notStubbed("Workspace.containerEl"); }
+  get layoutReady(): never { throw notStubbed("Workspace.layoutReady"); }
+  get requestSaveLayout(): never { throw notStubbed("Workspace.requestSaveLayout"); }
+  get activeEditor(): never { throw notStubbed("Workspace.activeEditor"); }
+
+  onLayoutReady = unstubbed("Workspace.onLayoutReady");
+  changeLayout = unstubbed("Workspace.changeLayout");
+  getLayout = unstubbed("Workspace.getLayout");
+  createLeafInParent = unstubbed("Workspace.createLeafInParent");
+  createLeafBySplit = unstubbed("Workspace.createLeafBySplit");
+  splitActiveLeaf = unstubbed("Workspace.splitActiveLeaf");
+  duplicateLeaf = unstubbed("Workspace.duplicateLeaf");
+  getUnpinnedLeaf = unstubbed("Workspace.getUnpinnedLeaf");
+  getLeaf = unstubbed("Workspace.getLeaf");
+  moveLeafToPopout = unstubbed("Workspace.moveLeafToPopout");
+  openPopoutLeaf = unstubbed("Workspace.openPopoutLeaf");
+  openLinkText = unstubbed("Workspace.openLinkText");
+  setActiveLeaf = unstubbed("Workspace.setActiveLeaf");
+  getLeafById = unstubbed("Workspace.getLeafById");
+  getGroupLeaves = unstubbed("Workspace.getGroupLeaves");
+  getMostRecentLeaf = unstubbed("Workspace.getMostRecentLeaf");
+  getLeftLeaf = unstubbed("Workspace.getLeftLeaf");
+  getRightLeaf = unstubbed("Workspace.getRightLeaf");
+  ensureSideLeaf = unstubbed("Workspace.ensureSideLeaf");
+  getActiveViewOfType = unstubbed("Workspace.getActiveViewOfType");
+  iterateRootLeaves = unstubbed("Workspace.iterateRootLeaves");
+  iterateAllLeaves = unstubbed("Workspace.iterateAllLeaves");
+  getLeavesOfType = unstubbed("Workspace.getLeavesOfType");
+  detachLeavesOfType = unstubbed("Workspace.detachLeavesOfType");
+  revealLeaf = unstubbed("Workspace.revealLeaf");
+  getLastOpenFiles = unstubbed("Workspace.getLastOpenFiles");
+  updateOptions = unstubbed("Workspace.updateOptions");
+  handleLinkContextMenu = unstubbed("Workspace.handleLinkContextMenu");
+}
+
+/** Obsidian's App with a working vault, file manager, metadata cache and workspace. */
+export class App implements obsidian.App {
+  readonly vault: Vault;
+  readonly fileManager: FileManager;
+  readonly metadataCache: MetadataCache;
+  readonly workspace = new Workspace();
+
+  constructor(options: StubVaultOptions = {}) {
+    this.vault = new Vault(options);
+    this.fileManager = new FileManager(this.vault);
+    this.metadataCache = new MetadataCache(this.vault);
+  }
+
+  get keymap(): never { throw notStubbed("App.keymap"); }
+  get scope(): never { throw notStubbed("App.scope"); }
+  get lastEvent(): never { throw notStubbed("App.lastEvent"); }
+  get renderContext(): never { throw notStubbed("App.renderContext"); }
+  get secretStorage(): never { throw notStubbed("App.secretStorage"); }
+
+  isDarkMode = unstubbed("App.isDarkMode");
+  loadLocalStorage = unstubbed("App.loadLocalStorage");
+  saveLocalStorage = unstubbed("App.saveLocalStorage");
+}
+
+/** The stand-in App; the name predates the class and is kept for the tests that use it. */
+export type StubApp = App;
+
 export function createStubApp(options: StubVaultOptions = {}): StubApp {
-  const vault = new Vault(options);
-  return { vault, fileManager: new FileManager(vault) } satisfies Pick<obsidian.App, "vault" | "fileManager">;
+  return new App(options);
+}
+
+/**
+ * Lifecycle and cleanup as plugins see them: load runs onload once, unload runs onunload and then undoes
+ * everything registered. load does not wait for a promise onload returns (a plugin's onload may be
+ * async); a test of an async onload awaits `plugin.onload()` itself.
+ */
+export class Component implements obsidian.Component {
+  private loaded = false;
+  /** What unload undoes: registered callbacks, detached events, removed commands. */
+  private readonly cleanups: (() => unknown)[] = [];
+
+  load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    this.onload();
+  }
+
+  onload(): void {
+    // Nothing by default: subclasses override it, as with Obsidian's Component.
+  }
+
+  unload(): void {
+    if (!this.loaded) return;
+    this.loaded = false;
+    this.onunload();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  onunload(): void {
+    // Nothing by default: subclasses override it, as with Obsidian's Component.
+  }
+
+  register(cb: () => unknown): void {
+    this.cleanups.push(cb);
+  }
+
+  registerEvent(eventRef: obsidian.EventRef): void {
+    const source = eventSources.get(eventRef);
+    // Obsidian would fail later, on unload; failing here names the mistake.
+    if (source === undefined) throw new Error("registerEvent: the EventRef did not come from an Events object of the stand-in");
+    this.register(() => source.offref(eventRef));
+  }
+
+  addChild = unstubbed("Component.addChild");
+  removeChild = unstubbed("Component.removeChild");
+  registerDomEvent = unstubbed("Component.registerDomEvent");
+  registerInterval = unstubbed("Component.registerInterval");
+}
+
+/** Abstract as Obsidian's is: a test declares its own subclass, or builds the plugin under test. */
+export abstract class Plugin extends Component implements obsidian.Plugin {
+  app: obsidian.App;
+  manifest: obsidian.PluginManifest;
+  settings?: unknown;
+  /** The commands this plugin has added and not yet removed, as addCommand returned them (stand-in only). */
+  readonly commands: obsidian.Command[] = [];
+
+  constructor(app: obsidian.App, manifest: obsidian.PluginManifest) {
+    super();
+    this.app = app;
+    this.manifest = manifest;
+  }
+
+  /**
+   * Records the command. As obsidian.d.ts documents, Obsidian prefixes its id and name with the plugin's
+   * ("bookwright:show-book-stats", "Bookwright: Show book stats"), and drops it when the plugin unloads.
+   */
+  addCommand(command: obsidian.Command): obsidian.Command {
+    command.id = `${this.manifest.id}:${command.id}`;
+    command.name = `${this.manifest.name}: ${command.name}`;
+    this.commands.push(command);
+    this.register(() => this.commands.splice(this.commands.indexOf(command), 1));
+    return command;
+  }
+
+  addRibbonIcon = unstubbed("Plugin.addRibbonIcon");
+  addStatusBarItem = unstubbed("Plugin.addStatusBarItem");
+  removeCommand = unstubbed("Plugin.removeCommand");
+  addSettingTab = unstubbed("Plugin.addSettingTab");
+  registerView = unstubbed("Plugin.registerView");
+  registerHoverLinkSource = unstubbed("Plugin.registerHoverLinkSource");
+  registerExtensions = unstubbed("Plugin.registerExtensions");
+  registerMarkdownPostProcessor = unstubbed("Plugin.registerMarkdownPostProcessor");
+  registerMarkdownCodeBlockProcessor = unstubbed("Plugin.registerMarkdownCodeBlockProcessor");
+  registerBasesView = unstubbed("Plugin.registerBasesView");
+  registerEditorExtension = unstubbed("Plugin.registerEditorExtension");
+  registerObsidianProtocolHandler = unstubbed("Plugin.registerObsidianProtocolHandler");
+  registerEditorSuggest = unstubbed("Plugin.registerEditorSuggest");
+  registerCliHandler = unstubbed("Plugin.registerCliHandler");
+  loadData = unstubbed("Plugin.loadData");
+  saveData = unstubbed("Plugin.saveData");
+  onUserEnable = unstubbed("Plugin.onUserEnable");
+}
+
+/** The commands a plugin typed as Obsidian's own (BookwrightPlugin, say) has added through the stand-in. */
+export function commandsOf(plugin: obsidian.Plugin): obsidian.Command[] {
+  if (!(plugin instanceof Plugin)) throw new Error("commandsOf: the plugin was not built on the stand-in's Plugin");
+  return plugin.commands;
+}
+
+export class Notice implements obsidian.Notice {
+  /** Every message shown since the last reset, oldest first (stand-in only). Reset it before each test. */
+  static readonly messages: string[] = [];
+
+  static reset(): void {
+    Notice.messages.length = 0;
+  }
+
+  // Obsidian's second parameter, the duration, changes nothing a test can see, so it is not taken.
+  constructor(message: string | DocumentFragment) {
+    if (typeof message !== "string") throw notStubbed("Notice with a DocumentFragment");
+    Notice.messages.push(message);
+  }
+
+  get noticeEl(): never { throw notStubbed("Notice.noticeEl"); }
+  get containerEl(): never { throw notStubbed("Notice.containerEl"); }
+  get messageEl(): never { throw notStubbed("Notice.messageEl"); }
+
+  setMessage = unstubbed("Notice.setMessage");
+  hide = unstubbed("Notice.hide");
+}
+
+/**
+ * Just enough of an element to read back what a modal shows: a tag, classes, text and children, built
+ * with Obsidian's `createEl`, `setText` and `empty`. Not an HTMLElement: there is no DOM here (no jsdom),
+ * and none of that type's hundreds of members could be real without one.
+ */
+export class StubElement {
+  readonly tag: string;
+  readonly classes: string[] = [];
+  readonly children: StubElement[] = [];
+  private ownText = "";
+
+  constructor(tag: string) {
+    this.tag = tag;
+  }
+
+  /** Like textContent: this element's own text, then its children's, in document order. */
+  get text(): string {
+    return this.ownText + this.children.map((child) => child.text).join("");
+  }
+
+  createEl<K extends keyof HTMLElementTagNameMap>(tag: K, o?: DomElementInfo | string, callback?: (el: StubElement) => void): StubElement {
+    if (typeof o === "string") throw notStubbed("createEl with a class string");
+    const { cls, text, ...others } = o ?? {};
+    const unsupported = Object.keys(others);
+    if (unsupported.length > 0) throw notStubbed(`createEl option ${unsupported.join(", ")}`);
+    const el = new StubElement(tag);
+    if (cls !== undefined) el.classes.push(...(typeof cls === "string" ? cls.split(/\s+/).filter((c) => c !== "") : cls));
+    if (text !== undefined) el.setText(text);
+    this.children.push(el);
+    callback?.(el);
+    return el;
+  }
+
+  /** Obsidian's setText: the text replaces everything the element held. */
+  setText(text: string | DocumentFragment): void {
+    if (typeof text !== "string") throw notStubbed("setText with a DocumentFragment");
+    this.empty();
+    this.ownText = text;
+  }
+
+  empty(): void {
+    this.children.length = 0;
+    this.ownText = "";
+  }
+
+  hasClass(cls: string): boolean {
+    return this.classes.includes(cls);
+  }
+
+  /** Every element below this one with the tag, in document order (stand-in only; Obsidian's findAll takes CSS). */
+  findAllByTag(tag: string): StubElement[] {
+    return this.children.flatMap((child) => [...(child.tag === tag ? [child] : []), ...child.findAllByTag(tag)]);
+  }
+}
+
+/** The real Modal's elements are HTMLElements, which the stand-in does not have (see StubElement). */
+type ModalElements = "containerEl" | "modalEl" | "titleEl" | "contentEl";
+/** These return `this`, which in the real type is a Modal with HTMLElements, so they cannot be checked either. */
+type ReturnsModal = "setTitle" | "setContent" | "setCloseCallback";
+
+/**
+ * Obsidian's Modal without a DOM. It cannot `implements` the real Modal, because its title and content
+ * are StubElements, not HTMLElements; it implements the rest, so tsc still catches drift there. open and
+ * close call onOpen and onClose synchronously, as Obsidian does.
+ */
+export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal> {
+  /** The modals open now, oldest first (stand-in only). Reset it before each test. */
+  static readonly showing: Modal[] = [];
+
+  static reset(): void {
+    Modal.showing.length = 0;
+  }
+
+  app: obsidian.App;
+  readonly titleEl = new StubElement("div");
+  readonly contentEl = new StubElement("div");
+
+  constructor(app: obsidian.App) {
+    this.app = app;
+  }
+
+  get containerEl(): never { throw notStubbed("Modal.containerEl"); }
+  get modalEl(): never { throw notStubbed("Modal.modalEl"); }
+  get scope(): never { throw notStubbed("Modal.scope"); }
+  get shouldRestoreSelection(): never { throw notStubbed("Modal.shouldRestoreSelection"); }
+
+  open(): void {
+    Modal.showing.push(this);
+    void this.onOpen();
+  }
+
+  close(): void {
+    const index = Modal.showing.indexOf(this);
+    if (index === -1) return;
+    Modal.showing.splice(index, 1);
+    this.onClose();
+  }
+
+  onOpen(): Promise<void> | void {
+    // Nothing by default: subclasses fill contentEl here.
+  }
+
+  onClose(): void {
+    // Nothing by default: subclasses usually empty contentEl here.
+  }
+
+  setTitle(title: string): this {
+    this.titleEl.setText(title);
+    return this;
+  }
+
+  setContent = unstubbed("Modal.setContent");
+  setCloseCallback = unstubbed("Modal.setCloseCallback");
 }
