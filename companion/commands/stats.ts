@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../shared/book/diagnostics";
 import { loadBook } from "../../shared/book/scan";
@@ -16,6 +18,8 @@ export function registerStatsCommand(program: Command): void {
     .action(async (bookFolder: string, options: { vault?: string; json?: boolean }) => {
       try {
         const { root, folder } = locateBook(bookFolder, options.vault);
+        const found = await stat(path.resolve(bookFolder)).catch(() => null);
+        if (!found?.isDirectory()) throw new Error(`${bookFolder}: no such folder; expected the folder that holds the book's Book.md`);
         const book = await loadBook(new NodeVault(root), folder);
         const stats = bookStats(book);
         if (options.json) {
