@@ -101,6 +101,12 @@ export function buildContext(input: ContextInput): BuiltContext {
   const parts: string[] = [];
   const memory = rollUpSummaries(input.summaries.filter((s) => s.chapter < input.chapter), input.actSummaries ?? {}, budget.summaryTokens);
   if (memory) parts.push(`## The story so far\n${memory}`);
+  // The cached codex is as of the batch's start; what changed since then (deaths, moves, knowledge)
+  // follows here, so nobody acts on stale facts mid-batch.
+  const changes = input.codex.flatMap((c) =>
+    c.facts.filter((f) => f.chapter >= input.batchStart && f.chapter < input.chapter).map((f) => `- ${c.name}: ${f.kind} ${f.value} (chapter ${f.chapter})`),
+  );
+  if (changes.length) parts.push(`## Changes since chapter ${input.batchStart}\n${changes.slice(-60).join("\n")}`);
   const present = codexBefore(input.codex, input.chapter).filter((c) => input.charactersPresent.some((name) => isCharacter(c, name)));
   if (present.length) parts.push(`## Characters in this chapter, as they are now\n${present.map((c) => renderCharacter(c, true)).join("\n\n")}`);
   if (input.timelineSoFar && (input.agent === "continuity" || input.agent === "timeline")) {

@@ -1,0 +1,76 @@
+/**
+ * One chapter end to end, in memory: brief → write → {continuity, characters, timeline}, then the story
+ * state learns from the results (summary, codex facts tied to this chapter, new characters, timeline).
+ * The queue (its own issue) schedules these steps with persistence; this is the data flow it runs, and
+ * what tests and the token benchmark drive directly.
+ */
+import { addUsage } from "../llm/continue-prose";
+import type { LlmUsage } from "../llm/llm";
+import type { CodexCharacter } from "./codex";
+import type { BookMaterial, ChapterMemory } from "./context";
+import { runArchitect, runCharacters, runContinuity, runTimeline, runWriter, type AgentDeps } from "./run";
+import type { Brief, CharactersExtraction, ContinuityReport, TimelineExtraction } from "./schemas";
+
+export interface StoryState {
+  book: BookMaterial;
+  codex: CodexCharacter[];
+  summaries: ChapterMemory[];
+  /** Timeline entries so far, one line each, tied to their chapter. */
+  timeline: string[];
+  chapters: Map<number, string>;
+  /** The chapter the current batch started at: the codex in the cached prefix is as of then. */
+  batchStart: number;
+}
+
+export interface ChapterOutcome {
+  chapter: number;
+  brief: Brief;
+  text: string;
+  report: ContinuityReport;
+  characters: CharactersExtraction;
+  timeline: TimelineExtraction;
+  usage: LlmUsage;
+}
+
+const NO_USAGE: LlmUsage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+
+export async function runChapter(deps: AgentDeps, state: StoryState, chapter: number, act?: string): Promise<ChapterOutcome> {
+  const base = {
+    book: state.book,
+    codex: state.codex,
+    batchStart: state.batchStart,
+    chapter,
+    summaries: state.summaries,
+    previousChapterText: state.chapters.get(chapter - 1) ?? "",
+    timelineSoFar: state.timeline.join("\n"),
+  };
+  // The architect decides who is present; it sees everyone's state in the codex and the changes since.
+  const brief = await runArchitect(deps, { ...base, charactersPresent: [] });
+  const written = await runWriter(deps, { ...base, brief: brief.value, charactersPresent: brief.value.charactersPresent });
+  const text = written.value;
+  const checking = { ...base, charactersPresent: brief.value.charactersPresent, chapterText: text };
+  const [report, characters, timeline] = await Promise.all([runContinuity(deps, checking), runCharacters(deps, checking), runTimeline(deps, checking)]);
+
+  state.chapters.set(chapter, text);
+  state.summaries.push({ chapter, summary: report.value.summary, ...(act === undefined ? {} : { act }) });
+  applyCharacters(state.codex, characters.value, chapter);
+  for (const event of [...timeline.value.events].sort((a, b) => a.order - b.order)) {
+    state.timeline.push(`${event.when}: ${event.what}${event.who.length ? ` (${event.who.join(", ")})` : ""} [chapter ${chapter}]`);
+  }
+  const usage = [brief.usage, written.usage, report.usage, characters.usage, timeline.usage].reduce(addUsage, NO_USAGE);
+  return { chapter, brief: brief.value, text, report: report.value, characters: characters.value, timeline: timeline.value, usage };
+}
+
+/** The codex learns from a chapter: new characters join, and every change is a fact tied to `chapter`. */
+export function applyCharacters(codex: CodexCharacter[], extraction: CharactersExtraction, chapter: number): void {
+  const find = (name: string): CodexCharacter | undefined => {
+    const wanted = name.trim().toLowerCase();
+    return codex.find((c) => [c.name, ...c.aliases].some((n) => n.toLowerCase() === wanted));
+  };
+  for (const fresh of extraction.newCharacters) {
+    if (!find(fresh.name)) codex.push({ name: fresh.name, aliases: fresh.aliases, role: fresh.role, sheet: fresh.description, facts: [] });
+  }
+  for (const change of extraction.changes) {
+    find(change.name)?.facts.push({ kind: change.kind, value: change.value, chapter });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The five agents as functions: each builds its bounded context (context.ts), calls the model through
+ * the Llm port, and returns a validated result with its usage. Which model each agent uses is
+ * configuration: the strongest for Architect and Writer, cheaper ones for the extractors (CRAFT.md §7).
+ */
+import { completeProse } from "../llm/continue-prose";
+import type { Llm, LlmUsage } from "../llm/llm";
+import { completeStructured } from "../llm/structured";
+import { buildContext, type AgentName, type ContextInput } from "./context";
+import {
+  briefSchema, charactersSchema, continuityReportSchema, timelineSchema,
+  type Brief, type CharactersExtraction, type ContinuityReport, type TimelineExtraction,
+} from "./schemas";
+
+export type AgentModels = Record<AgentName, string>;
+
+/** Defaults a writer can change in settings; model ids change, so nothing else names a model. */
+export const DEFAULT_AGENT_MODELS: AgentModels = {
+  architect: "claude-sonnet-4-5",
+  writer: "claude-sonnet-4-5",
+  continuity: "claude-sonnet-4-5",
+  timeline: "claude-haiku-4-5",
+  characters: "claude-haiku-4-5",
+};
+
+/** Output budgets per call. The writer's is per call: completeProse continues a chapter cut at the limit. */
+export const DEFAULT_MAX_TOKENS: Record<AgentName, number> = {
+  architect: 2_000,
+  writer: 4_096,
+  continuity: 3_000,
+  timeline: 1_500,
+  characters: 2_000,
+};
+
+export interface AgentDeps {
+  llm: Llm;
+  models?: Partial<AgentModels>;
+  maxTokens?: Partial<Record<AgentName, number>>;
+  signal?: AbortSignal;
+}
+
+export interface AgentResult<T> {
+  value: T;
+  usage: LlmUsage;
+  model: string;
+}
+
+type ContextFor = Omit<ContextInput, "agent">;
+
+function settings(deps: AgentDeps, agent: AgentName): { model: string; maxTokens: number } {
+  return { model: deps.models?.[agent] ?? DEFAULT_AGENT_MODELS[agent], maxTokens: deps.maxTokens?.[agent] ?? DEFAULT_MAX_TOKENS[agent] };
+}
+
+async function structured<T>(
+  deps: AgentDeps,
+  agent: AgentName,
+  context: ContextFor,
+  schema: Parameters<typeof completeStructured>[2],
+  tool: { toolName: string; description: string },
+): Promise<AgentResult<T>> {
+  const { model, maxTokens } = settings(deps, agent);
+  const { system, messages } = buildContext({ ...context, agent });
+  const result = await completeStructured(deps.llm, { model, maxTokens, system, messages, ...(deps.signal ? { signal: deps.signal } : {}) }, schema, tool);
+  return { value: result.value as T, usage: result.usage, model };
+}
+
+export function runArchitect(deps: AgentDeps, context: ContextFor): Promise<AgentResult<Brief>> {
+  return structured<Brief>(deps, "architect", context, briefSchema, { toolName: "chapter_brief", description: "The plan of one chapter, beat by beat." });
+}
+
+export async function runWriter(
+  deps: AgentDeps,
+  context: ContextFor & { brief: Brief },
+  onText?: (delta: string, received: number) => void,
+): Promise<AgentResult<string> & { truncated: boolean }> {
+  const { model, maxTokens } = settings(deps, "writer");
+  const { system, messages } = buildContext({ ...context, agent: "writer" });
+  const result = await completeProse(
+    deps.llm,
+    { model, maxTokens, system, messages, ...(deps.signal ? { signal: deps.signal } : {}), ...(onText ? { onText } : {}) },
+    { maxContinuations: 3 },
+  );
+  return { value: result.text, usage: result.usage, model, truncated: result.truncated };
+}
+
+export function runContinuity(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<ContinuityReport>> {
+  return structured<ContinuityReport>(deps, "continuity", context, continuityReportSchema, {
+    toolName: "continuity_report",
+    description: "Contradictions between this chapter and what was established before, and a summary of the chapter.",
+  });
+}
+
+export function runTimeline(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<TimelineExtraction>> {
+  return structured<TimelineExtraction>(deps, "timeline", context, timelineSchema, { toolName: "timeline_events", description: "The chapter's events in story order." });
+}
+
+export function runCharacters(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<CharactersExtraction>> {
+  return structured<CharactersExtraction>(deps, "characters", context, charactersSchema, { toolName: "codex_update", description: "Who appears, and what becomes true about them." });
+}
