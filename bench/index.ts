@@ -3,8 +3,9 @@
  * these machines are shared and absolute times mean little. They are not tests and never fail a build.
  */
 import { runScanBench } from "./scan";
+import { runTokensBench } from "./tokens";
 
-const benches: Record<string, () => Promise<void>> = { scan: runScanBench };
+const benches: Record<string, () => Promise<void>> = { scan: runScanBench, tokens: runTokensBench };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const selected = names.length > 0 ? names : Object.keys(benches);

@@ -14,11 +14,11 @@ import {
 
 export type AgentModels = Record<AgentName, string>;
 
-/** Defaults a writer can change in settings; model ids change, so nothing else names a model. */
+/** Defaults a writer can change in settings; model ids change (claude-sonnet-4-5 reaches end of life on 30 November 2026), so nothing else names a model. */
 export const DEFAULT_AGENT_MODELS: AgentModels = {
-  architect: "claude-sonnet-4-5",
-  writer: "claude-sonnet-4-5",
-  continuity: "claude-sonnet-4-5",
+  architect: "claude-sonnet-4-6",
+  writer: "claude-sonnet-4-6",
+  continuity: "claude-sonnet-4-6",
   timeline: "claude-haiku-4-5",
   characters: "claude-haiku-4-5",
 };

@@ -45,6 +45,11 @@ export interface LlmUsage {
   outputTokens: number;
   cacheCreationInputTokens: number;
   cacheReadInputTokens: number;
+  /**
+   * The cache writes split by lifetime, when the server reports it (the Anthropic API does; local servers
+   * do not). 1-hour writes cost more than 5-minute ones, so costs use this split when it is there.
+   */
+  cacheCreation?: { ephemeral5mInputTokens: number; ephemeral1hInputTokens: number };
 }
 
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "pause_turn" | "refusal" | "model_context_window_exceeded";
@@ -54,6 +59,11 @@ export interface LlmResponse {
   text: string;
   /** The input of the forced tool call, unvalidated (callers validate with zod). */
   toolInput?: unknown;
+  /**
+   * The tool input exactly as the model sent it, set only when it is not valid JSON (so `toolInput` is
+   * absent): the repair call quotes it back to the model.
+   */
+  rawToolInput?: string;
   stopReason: StopReason | (string & {});
   usage: LlmUsage;
   model: string;
