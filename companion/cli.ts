@@ -4,6 +4,7 @@
  * itself, so this file only wires.
  */
 import { Command } from "commander";
+import { registerEvalCommand } from "./commands/eval";
 import { registerImportCommand } from "./commands/import";
 import { registerStatsCommand } from "./commands/stats";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerStatsCommand(program);
   registerImportCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 
