@@ -117,6 +117,10 @@ describe("three chapters end to end against the fake server", () => {
     expect(outcomes[1]!.report.overall).toBe("pass");
     expect(outcomes[2]!.report.overall).toBe("fail");
     expect(outcomes[2]!.report.findings[0]).toMatchObject({ category: "character", quote: "Jon Harrow walked in", earlierFact: { chapter: 2 } });
+    // The model-free checks see it too, from the codex fact alone.
+    const dead = outcomes[2]!.checks.filter((f) => f.check === "dead-character");
+    expect(dead.some((f) => f.quote.includes("Jon Harrow walked in"))).toBe(true);
+    expect(outcomes[1]!.checks.filter((f) => f.check === "dead-character")).toEqual([]);
     // Summaries reach later prompts; the full text of chapter 1 does not reach chapter 3.
     const chapter3Prose = server.requests.filter((r) => toolOf(r) === undefined)[2]!;
     expect(promptOf(chapter3Prose)).toContain("Summary of chapter 1");

@@ -6,6 +6,8 @@
  */
 import { addUsage } from "../llm/continue-prose";
 import type { LlmUsage } from "../llm/llm";
+import { runChecks } from "../checks/run-checks";
+import type { CodexCharacter as CheckedCharacter, Finding as CheckFinding } from "../checks/types";
 import type { CodexCharacter } from "./codex";
 import type { BookMaterial, ChapterMemory } from "./context";
 import { runArchitect, runCharacters, runContinuity, runTimeline, runWriter, type AgentDeps } from "./run";
@@ -27,6 +29,8 @@ export interface ChapterOutcome {
   brief: Brief;
   text: string;
   report: ContinuityReport;
+  /** Findings of the checks that need no model (stock phrases, repeats, name variants, the dead acting). */
+  checks: CheckFinding[];
   characters: CharactersExtraction;
   timeline: TimelineExtraction;
   usage: LlmUsage;
@@ -58,7 +62,20 @@ export async function runChapter(deps: AgentDeps, state: StoryState, chapter: nu
     state.timeline.push(`${event.when}: ${event.what}${event.who.length ? ` (${event.who.join(", ")})` : ""} [chapter ${chapter}]`);
   }
   const usage = [brief.usage, written.usage, report.usage, characters.usage, timeline.usage].reduce(addUsage, NO_USAGE);
-  return { chapter, brief: brief.value, text, report: report.value, characters: characters.value, timeline: timeline.value, usage };
+  const checks = deterministicChecks(state, chapter);
+  return { chapter, brief: brief.value, text, report: report.value, checks, characters: characters.value, timeline: timeline.value, usage };
+}
+
+/** The model-free checks over the book so far, keeping the findings about `chapter`. */
+function deterministicChecks(state: StoryState, chapter: number): CheckFinding[] {
+  const chapters = [...state.chapters.entries()].sort(([a], [b]) => a - b).map(([n, body]) => ({ chapter: n, title: `Chapter ${n}`, body }));
+  return runChecks(chapters, state.codex.map(checkedCharacter)).filter((f) => f.where.chapter === chapter);
+}
+
+/** A codex entry as the checks see it: its latest status and the chapter that status began. */
+function checkedCharacter(character: CodexCharacter): CheckedCharacter {
+  const status = character.facts.filter((f) => f.kind === "status").sort((a, b) => a.chapter - b.chapter).at(-1);
+  return { name: character.name, aliases: character.aliases, ...(status ? { status: status.value, statusSince: status.chapter } : {}) };
 }
 
 /** The codex learns from a chapter: new characters join, and every change is a fact tied to `chapter`. */
