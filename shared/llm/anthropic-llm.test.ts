@@ -246,6 +246,16 @@ describe("AnthropicLlm: failures", () => {
     expect(error.retryable).toBe(false);
   });
 
+  it("the SDK's own retries leave a spend limit alone: one request, not three", async () => {
+    const patient = new AnthropicLlm({ apiKey: "test", baseURL: server.url, maxRetries: 2 });
+    server.inject({ kind: "spend_limit" });
+    const before = server.requests.length;
+    const error = await patient.complete({ model: "claude-sonnet-4-6", maxTokens: 50, system: [], messages: [{ role: "user", content: [{ text: "Hello" }] }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmError);
+    expect((error as LlmError).kind).toBe("spend_limit");
+    expect(server.requests.length - before).toBe(1);
+  });
+
   it("the older 400 form of the spend limit → spend_limit", async () => {
     server.inject({ kind: "spend_limit", status: 400 });
     expect((await kindOf(llm().complete(request()))).kind).toBe("spend_limit");

@@ -71,7 +71,9 @@ export class AnthropicLlm implements Llm {
       baseURL: baseURL ?? ANTHROPIC_BASE_URL,
       maxRetries: options.maxRetries ?? 2,
       dangerouslyAllowBrowser: true,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      // Obsidian's requestUrl cannot stream; the API allows browser fetch through the SDK's CORS opt-in.
+      // eslint-disable-next-line no-restricted-globals
+      fetch: withoutSpendLimitRetries(options.fetch ?? ((input, init) => fetch(input, init))),
       ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     });
   }
@@ -418,6 +420,26 @@ function fromApiError(error: APIError, context: { requestId?: string }): LlmErro
     return new LlmError("invalid_request", `The server does not know this model or address. Check the model name and the server address.${said}`, details);
   }
   return new LlmError("invalid_request", `The server rejected the request (HTTP ${status}).${said}`, details);
+}
+
+/** What a 429 body says when the limit is money, not rate (see isSpendLimit for the wording). */
+const SPEND_LIMIT_BODY = /spend_limit|\b(spend(ing)?|usage|credit|billing|budget)\b[^."]*\blimits?\b|\bcredit balance\b|\binsufficient (credit|funds|balance)\b/i;
+
+/**
+ * The SDK retries every 429 unless the response says `x-should-retry: false`, so a spend limit would be
+ * asked again (and again) before we see it. This fetch marks such a 429 as not to be retried: a spend
+ * limit is never retried; the queue pauses until the writer raises it.
+ */
+export function withoutSpendLimitRetries(base: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (response.status !== 429 || response.headers.get("x-should-retry") !== null) return response;
+    const body = await response.clone().text();
+    if (!SPEND_LIMIT_BODY.test(body)) return response;
+    const headers = new Headers(response.headers);
+    headers.set("x-should-retry", "false");
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  };
 }
 
 /**
