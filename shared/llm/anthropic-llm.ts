@@ -71,8 +71,8 @@ export class AnthropicLlm implements Llm {
       baseURL: baseURL ?? ANTHROPIC_BASE_URL,
       maxRetries: options.maxRetries ?? 2,
       dangerouslyAllowBrowser: true,
-      // Obsidian's requestUrl cannot stream; the API allows browser fetch through the SDK's CORS opt-in.
-      // eslint-disable-next-line no-restricted-globals
+      // fetch, not Obsidian's requestUrl (lint warns): requestUrl cannot stream, and the API accepts browser
+      // fetch through the SDK's CORS opt-in header.
       fetch: withoutSpendLimitRetries(options.fetch ?? ((input, init) => fetch(input, init))),
       ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     });
