@@ -105,10 +105,14 @@ describe("three chapters end to end against the fake server", () => {
       batchStart: 1,
     };
     const outcomes = [];
-    for (const chapter of [1, 2, 3]) outcomes.push(await runChapter({ llm }, state, chapter));
+    for (const chapter of [1, 2, 3]) outcomes.push(await runChapter({ llm }, state, chapter, chapter < 3 ? "Act one" : "Act two"));
 
-    // Five agents a chapter: brief, prose, continuity, characters, timeline.
-    expect(server.requests).toHaveLength(15);
+    // Five agents a chapter (brief, prose, continuity, characters, timeline), and one act summary when
+    // chapter 3 opens act two.
+    expect(server.requests).toHaveLength(16);
+    expect(Object.keys(state.actSummaries ?? {})).toEqual(["Act one"]);
+    const actCall = server.requests.find((r) => promptOf(r).includes("Summarise Act one."));
+    expect(promptOf(actCall!)).toContain("Chapter 2: Summary of chapter 2");
     expect(outcomes[0]!.brief.charactersPresent).toEqual(["Mara Quill", "Jon Harrow"]);
     expect(outcomes[0]!.text).toContain("Mara Quill and Jon Harrow kept the light");
     // Chapter 2's codex update is tied to chapter 2, and chapter 3's checker is told.
@@ -122,7 +126,7 @@ describe("three chapters end to end against the fake server", () => {
     expect(dead.some((f) => f.quote.includes("Jon Harrow walked in"))).toBe(true);
     expect(outcomes[1]!.checks.filter((f) => f.check === "dead-character")).toEqual([]);
     // Summaries reach later prompts; the full text of chapter 1 does not reach chapter 3.
-    const chapter3Prose = server.requests.filter((r) => toolOf(r) === undefined)[2]!;
+    const chapter3Prose = server.requests.find((r) => promptOf(r).includes("Write chapter 3 now"))!;
     expect(promptOf(chapter3Prose)).toContain("Summary of chapter 1");
     expect(promptOf(chapter3Prose)).not.toContain(outcomes[0]!.text.slice(0, 60));
     expect(state.timeline).toEqual(["Day 1: Events of chapter 1 (Mara Quill) [chapter 1]", "Day 2: Events of chapter 2 (Mara Quill) [chapter 2]", "Day 3: Events of chapter 3 (Mara Quill) [chapter 3]"]);

@@ -10,7 +10,7 @@ import { runChecks } from "../checks/run-checks";
 import type { CodexCharacter as CheckedCharacter, Finding as CheckFinding } from "../checks/types";
 import type { CodexCharacter } from "./codex";
 import type { BookMaterial, ChapterMemory } from "./context";
-import { runArchitect, runCharacters, runContinuity, runTimeline, runWriter, type AgentDeps } from "./run";
+import { runActSummary, runArchitect, runCharacters, runContinuity, runTimeline, runWriter, type AgentDeps } from "./run";
 import type { Brief, CharactersExtraction, ContinuityReport, TimelineExtraction } from "./schemas";
 
 export interface StoryState {
@@ -22,6 +22,8 @@ export interface StoryState {
   chapters: Map<number, string>;
   /** The chapter the current batch started at: the codex in the cached prefix is as of then. */
   batchStart: number;
+  /** Summaries of finished acts, written when the story moves on to the next act. */
+  actSummaries?: Record<string, string>;
 }
 
 export interface ChapterOutcome {
@@ -39,12 +41,21 @@ export interface ChapterOutcome {
 const NO_USAGE: LlmUsage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
 
 export async function runChapter(deps: AgentDeps, state: StoryState, chapter: number, act?: string): Promise<ChapterOutcome> {
+  let actUsage = NO_USAGE;
+  // Crossing into a new act: the act just finished gets its summary, so its chapters can be rolled up.
+  const previousAct = state.summaries.at(-1)?.act;
+  if (act !== undefined && previousAct !== undefined && previousAct !== act && state.actSummaries?.[previousAct] === undefined) {
+    const summary = await runActSummary(deps, previousAct, state.summaries.filter((s) => s.act === previousAct));
+    state.actSummaries = { ...state.actSummaries, [previousAct]: summary.value };
+    actUsage = summary.usage;
+  }
   const base = {
     book: state.book,
     codex: state.codex,
     batchStart: state.batchStart,
     chapter,
     summaries: state.summaries,
+    ...(state.actSummaries ? { actSummaries: state.actSummaries } : {}),
     previousChapterText: state.chapters.get(chapter - 1) ?? "",
     timelineSoFar: state.timeline.join("\n"),
   };
@@ -61,7 +72,7 @@ export async function runChapter(deps: AgentDeps, state: StoryState, chapter: nu
   for (const event of [...timeline.value.events].sort((a, b) => a.order - b.order)) {
     state.timeline.push(`${event.when}: ${event.what}${event.who.length ? ` (${event.who.join(", ")})` : ""} [chapter ${chapter}]`);
   }
-  const usage = [brief.usage, written.usage, report.usage, characters.usage, timeline.usage].reduce(addUsage, NO_USAGE);
+  const usage = [actUsage, brief.usage, written.usage, report.usage, characters.usage, timeline.usage].reduce(addUsage, NO_USAGE);
   const checks = deterministicChecks(state, chapter);
   return { chapter, brief: brief.value, text, report: report.value, checks, characters: characters.value, timeline: timeline.value, usage };
 }

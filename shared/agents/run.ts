@@ -6,7 +6,8 @@
 import { completeProse } from "../llm/continue-prose";
 import type { Llm, LlmUsage } from "../llm/llm";
 import { completeStructured } from "../llm/structured";
-import { buildContext, type AgentName, type ContextInput } from "./context";
+import { buildContext, type AgentName, type ChapterMemory, type ContextInput } from "./context";
+import { ACT_SUMMARY_ROLE } from "./prompts/act-summary";
 import {
   briefSchema, charactersSchema, continuityReportSchema, timelineSchema,
   type Brief, type CharactersExtraction, type ContinuityReport, type TimelineExtraction,
@@ -96,4 +97,26 @@ export function runTimeline(deps: AgentDeps, context: ContextFor & { chapterText
 
 export function runCharacters(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<CharactersExtraction>> {
   return structured<CharactersExtraction>(deps, "characters", context, charactersSchema, { toolName: "codex_update", description: "Who appears, and what becomes true about them." });
+}
+
+/**
+ * One summary for a finished act, from its chapters' summaries, with the Continuity agent's model (it
+ * wrote those summaries). The context builder uses it in place of the act's chapters once they no
+ * longer fit the summary budget.
+ */
+export async function runActSummary(deps: AgentDeps, act: string, summaries: ChapterMemory[]): Promise<AgentResult<string>> {
+  const { model } = settings(deps, "continuity");
+  const chapters = summaries.map((s) => `Chapter ${s.chapter}: ${s.summary.trim()}`).join("\n\n");
+  const result = await completeProse(
+    deps.llm,
+    {
+      model,
+      maxTokens: 800,
+      system: [{ text: ACT_SUMMARY_ROLE }],
+      messages: [{ role: "user", content: [{ text: `## ${act}\n${chapters}\n\nSummarise ${act}.` }] }],
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    },
+    { maxContinuations: 1 },
+  );
+  return { value: result.text.trim(), usage: result.usage, model };
 }

@@ -1,0 +1,2 @@
+/** Rolls an act's chapter summaries up into one (CRAFT.md §3: scene → chapter → act, so context stays bounded). */
+export const ACT_SUMMARY_ROLE = `You condense the chapter summaries of one act of a novel into a single summary of about 250 words for later chapters' context. Keep what later chapters depend on: events that change the story, deaths and other changes of status, who learned what, where each character ends the act, and promises the story has made to the reader. Drop scenery and anything later chapters cannot contradict. Write plain prose, no headings.`;
