@@ -56,6 +56,7 @@ function benchScript(request: RecordedRequest): ScriptedReply {
     return { toolInput: { newCharacters: [], appearances: CAST.slice(0, 3).map((name) => ({ name, role: "present", emotionalState: "tense" })), changes: [{ name: CAST[chapter % CAST.length]!, kind: "location", value: `place ${chapter}` }], relationships: [] } };
   }
   if (task.startsWith("List the events")) return { toolInput: { events: [0, 1, 2].map((order) => ({ when: `Day ${chapter}`, what: `event ${order} of chapter ${chapter}`, who: CAST.slice(0, 2), order })) } };
+  if (task.startsWith("Summarise")) return { text: prose(chapter + 2000, 250) };
   if (task.startsWith("Naive")) return { text: task.includes("write") ? prose(chapter, WORDS_PER_CHAPTER) : `Summary of chapter ${chapter}.` };
   return { text: prose(chapter, WORDS_PER_CHAPTER) };
 }
@@ -89,7 +90,8 @@ export async function runTokensBench(): Promise<void> {
     const ours: Tally = { usage: NO_USAGE, largestPrompt: new Map() };
     for (let chapter = 1; chapter <= CHAPTERS; chapter++) {
       const before = server.requests.length;
-      const outcome = await runChapter({ llm, maxTokens: { writer: 8_000 } }, state, chapter);
+      const act = chapter <= 10 ? "Act one" : chapter <= 20 ? "Act two" : "Act three";
+      const outcome = await runChapter({ llm, maxTokens: { writer: 8_000 } }, state, chapter, act);
       ours.usage = addUsage(ours.usage, outcome.usage);
       note(ours, chapter, server.requests.slice(before));
     }
