@@ -19,7 +19,7 @@ export interface ScanOptions extends FrontmatterLimits {
   folder: string;
   /** Notes larger than this many bytes are reported and not read. @default 16 MiB */
   maxNoteBytes: number;
-  /** How many notes are read at once. @default 16 */
+  /** How many notes are read at once (a batch; the next batch is read while one is counted). @default 32 */
   concurrency: number;
 }
 
@@ -27,7 +27,7 @@ export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
   ...DEFAULT_FRONTMATTER_LIMITS,
   folder: "",
   maxNoteBytes: 16 * 1024 * 1024,
-  concurrency: 16,
+  concurrency: 32,
 };
 
 export interface ChapterInfo {
@@ -151,28 +151,30 @@ export async function loadBook(vault: VaultFiles, folderOrIndex: string, options
 }
 
 async function readNotes(vault: VaultFiles, files: FileStat[], opts: ScanOptions, loose: Diagnostic[], counter: WordCounter): Promise<ReadNote[]> {
-  const out: (ReadNote | null)[] = new Array<ReadNote | null>(files.length).fill(null);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const i = next++;
-      const file = files[i]!;
-      if (file.size > opts.maxNoteBytes) {
-        loose.push({ severity: "error", path: file.path, message: `note is ${megabytes(file.size)}; Bookwright reads notes up to ${megabytes(opts.maxNoteBytes)}, so it was skipped (the note is untouched)` });
-        continue;
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = await vault.readBinary(file.path);
-      } catch (error) {
-        loose.push({ severity: "error", path: file.path, message: `could not be read: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      out[i] = readNote(file.path, bytes, opts, counter);
+  const out: ReadNote[] = [];
+  const readOne = async (file: FileStat): Promise<{ file: FileStat; bytes: Uint8Array } | null> => {
+    if (file.size > opts.maxNoteBytes) {
+      loose.push({ severity: "error", path: file.path, message: `note is ${megabytes(file.size)}; Bookwright reads notes up to ${megabytes(opts.maxNoteBytes)}, so it was skipped (the note is untouched)` });
+      return null;
+    }
+    try {
+      return { file, bytes: await vault.readBinary(file.path) };
+    } catch (error) {
+      loose.push({ severity: "error", path: file.path, message: `could not be read: ${error instanceof Error ? error.message : String(error)}` });
+      return null;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, files.length)) }, worker));
-  return out.filter((n): n is ReadNote => n !== null);
+  // Batches, double-buffered: the next batch is being read while this one is parsed and counted. Reading
+  // one note and counting it in turn made each wait for the other; this keeps memory to two batches.
+  const size = Math.max(1, opts.concurrency);
+  const readBatch = (start: number): Promise<({ file: FileStat; bytes: Uint8Array } | null)[]> => Promise.all(files.slice(start, start + size).map(readOne));
+  let pending = readBatch(0);
+  for (let start = 0; start < files.length; start += size) {
+    const batch = await pending;
+    if (start + size < files.length) pending = readBatch(start + size);
+    for (const item of batch) if (item) out.push(readNote(item.file.path, item.bytes, opts, counter));
+  }
+  return out;
 }
 
 /**
