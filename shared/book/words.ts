@@ -126,9 +126,40 @@ for (let state = 0; state < 7; state++) {
     ASCII_STEPS[(state << 7) | code] = cls === C.Newline ? LINE_BREAK : STEPS[(state << 3) | cls]!;
   }
 }
+/** In a pair table: one of the two bytes needs the single-byte path (a line break or markup). */
+const PAIR_SPECIAL = 64;
+
+/**
+ * The automaton applied to two ASCII bytes at once, by `state << 14 | first << 7 | second`: next
+ * state in bits 0–2, words started (0–2) in bits 3–4. 7 × 128 × 128 entries (112 KB each), built on
+ * first use from the single-byte tables, so they agree by construction.
+ */
+function buildPairTable(single: Uint8Array): Uint8Array {
+  const table = new Uint8Array(7 << 14);
+  for (let state = 0; state < 7; state++) {
+    for (let x = 0; x < 128; x++) {
+      const first = single[(state << 7) | x]!;
+      for (let y = 0; y < 128; y++) {
+        const at = (state << 14) | (x << 7) | y;
+        if (first >= LINE_BREAK) {
+          table[at] = PAIR_SPECIAL;
+          continue;
+        }
+        const second = single[((first & 7) << 7) | y]!;
+        table[at] = second >= LINE_BREAK ? PAIR_SPECIAL : (second & 7) | (((first >> 3) + (second >> 3)) << 3);
+      }
+    }
+  }
+  return table;
+}
+
+
 /** ASCII_STEPS that also stop at markup, for counting bytes that have not been checked for Markdown. */
 const MARKUP_ASCII_STEPS = ASCII_STEPS.slice();
 for (let state = 0; state < 7; state++) for (const code of [0x25, 0x3c, 0x5b]) MARKUP_ASCII_STEPS[(state << 7) | code] = MARKUP;
+// About a millisecond to build both at load; constant afterwards.
+const PAIR_STEPS = buildPairTable(ASCII_STEPS);
+const MARKUP_PAIR_STEPS = buildPairTable(MARKUP_ASCII_STEPS);
 
 function isValidUtf8(bytes: Uint8Array): boolean {
   try {
@@ -230,10 +261,24 @@ export class WordCounter {
     let lineStart = from;
     let wordsAtLineStart = 0;
     let invalidAt = -1;
+    const pairSteps = options.stopAtMarkup ? MARKUP_PAIR_STEPS : PAIR_STEPS;
     let i = from;
     scan: while (i < length) {
+      // The hot loop: two ASCII bytes per step. Each step waits on the previous one's table lookup, so
+      // taking two bytes a lookup nearly halves the time a million words take.
+      while (i + 1 < length) {
+        const x = bytes[i]!;
+        const y = bytes[i + 1]!;
+        if ((x | y) >= 0x80) break;
+        const pair = pairSteps[(state << 14) | (x << 7) | y]!;
+        if (pair >= PAIR_SPECIAL) break;
+        words += pair >> 3;
+        state = pair & 7;
+        i += 2;
+      }
+      if (i >= length) break;
       let b = bytes[i]!;
-      // The hot loop: a run of ASCII that needs nothing but the automaton.
+      // One ASCII byte at a time up to whatever stopped the pairs (a line break, markup, non-ASCII).
       while (b < 0x80) {
         const ascii = asciiSteps[(state << 7) | b]!;
         if (ascii >= LINE_BREAK) break;
