@@ -15,8 +15,7 @@ import { WRITER_ROLE } from "../shared/agents/prompts/writer";
 import { ARCHITECT_ROLE } from "../shared/agents/prompts/architect";
 import { runChapter, type StoryState } from "../shared/agents/pipeline";
 import { AnthropicLlm } from "../shared/llm/anthropic-llm";
-import { addUsage } from "../shared/llm/continue-prose";
-import type { LlmUsage } from "../shared/llm/llm";
+import { addUsage, type LlmUsage } from "../shared/llm/llm";
 import { billedInputEquivalent, costOf, DEFAULT_PRICES } from "../shared/llm/prices";
 import { seededRandom } from "./measure";
 

@@ -4,8 +4,7 @@
  * The queue (its own issue) schedules these steps with persistence; this is the data flow it runs, and
  * what tests and the token benchmark drive directly.
  */
-import { addUsage } from "../llm/continue-prose";
-import type { LlmUsage } from "../llm/llm";
+import { addUsage, type LlmUsage } from "../llm/llm";
 import { runChecks } from "../checks/run-checks";
 import type { CodexCharacter as CheckedCharacter, Finding as CheckFinding } from "../checks/types";
 import type { CodexCharacter } from "./codex";

@@ -7,8 +7,7 @@ import type { CodexCharacter } from "../agents/codex";
 import type { BookMaterial, ChapterMemory } from "../agents/context";
 import { runContinuity, type AgentDeps } from "../agents/run";
 import { WordCounter } from "../book/words";
-import { addUsage } from "../llm/continue-prose";
-import type { LlmUsage } from "../llm/llm";
+import { addUsage, type LlmUsage } from "../llm/llm";
 import { plantContradictions, type Plant, type PlantableChapter } from "./plant";
 import { scoreFindings, type EvalScore, type ScoredFinding } from "./score";
 

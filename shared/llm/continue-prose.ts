@@ -12,7 +12,7 @@
  * Joining is careful about whitespace at the seam, because a doubled space or a lost paragraph break in
  * the middle of a chapter is exactly the kind of thing a writer has to hunt for by hand.
  */
-import type { Llm, LlmMessage, LlmRequest, LlmResponse, LlmUsage } from "./llm";
+import { addUsage, type Llm, type LlmMessage, type LlmRequest, type LlmResponse } from "./llm";
 import { requestShapeFor, type ModelShapeOverrides } from "./model-config";
 
 export interface ProseOptions {
@@ -216,19 +216,3 @@ class StreamingSeam {
   }
 }
 
-/** Usage of two calls added up (the cache split too, when either has one). */
-export function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {
-  const sum: LlmUsage = {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
-    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
-  };
-  if (a.cacheCreation || b.cacheCreation) {
-    sum.cacheCreation = {
-      ephemeral5mInputTokens: (a.cacheCreation?.ephemeral5mInputTokens ?? 0) + (b.cacheCreation?.ephemeral5mInputTokens ?? 0),
-      ephemeral1hInputTokens: (a.cacheCreation?.ephemeral1hInputTokens ?? 0) + (b.cacheCreation?.ephemeral1hInputTokens ?? 0),
-    };
-  }
-  return sum;
-}

@@ -108,3 +108,20 @@ export class LlmError extends Error {
     return this.kind === "rate_limited" || this.kind === "overloaded" || this.kind === "server" || this.kind === "stream_cut";
   }
 }
+
+/** Usage of two calls added up (the cache split too, when either has one). */
+export function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {
+  const sum: LlmUsage = {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+  };
+  if (a.cacheCreation || b.cacheCreation) {
+    sum.cacheCreation = {
+      ephemeral5mInputTokens: (a.cacheCreation?.ephemeral5mInputTokens ?? 0) + (b.cacheCreation?.ephemeral5mInputTokens ?? 0),
+      ephemeral1hInputTokens: (a.cacheCreation?.ephemeral1hInputTokens ?? 0) + (b.cacheCreation?.ephemeral1hInputTokens ?? 0),
+    };
+  }
+  return sum;
+}

@@ -9,8 +9,7 @@
  * reply and what was wrong with it. A second failure is an `invalid_output` error naming the fields.
  */
 import * as z from "zod";
-import { addUsage } from "./continue-prose";
-import { LlmError, type Llm, type LlmMessage, type LlmRequest, type LlmResponse, type LlmTool, type LlmUsage } from "./llm";
+import { addUsage, LlmError, type Llm, type LlmMessage, type LlmRequest, type LlmResponse, type LlmTool, type LlmUsage } from "./llm";
 
 export interface StructuredOptions {
   /** Letters, digits, `_` and `-`: the API's rule for tool names. */
