@@ -129,6 +129,23 @@ describe("scanBooks", () => {
     ]);
   });
 
+  it("keeps AI takes and revisions out of the chapters, without complaint", async () => {
+    const vault = new MemoryVault();
+    vault.seed({
+      "B/Book.md": "---\nbookwright: book\ntitle: B\n---\n",
+      "B/Chapters/01 Storm.md": chapter(1, "Storm", "The writer's own words."),
+      "B/Chapters/01 Storm (AI take).md": `${chapter(1, "Storm", "The model's words.").replace("status: written\n", 'status: written\ntake_of: "[[01 Storm]]"\n')}`,
+      "B/Revisions/01 Storm/2026-11-25 before-ai-write.md": '---\nbookwright: revision\nnote: "[[01 Storm]]"\nreason: before-ai-write\n---\nOlder words.',
+    });
+    const book = await loadBook(vault, "B");
+    expect(book.chapters.map((c) => c.path)).toEqual(["B/Chapters/01 Storm.md"]);
+    expect(book.notes.map((n) => [n.kind, n.path])).toEqual([
+      ["chapter", "B/Chapters/01 Storm (AI take).md"],
+      ["revision", "B/Revisions/01 Storm/2026-11-25 before-ai-write.md"],
+    ]);
+    expect(book.diagnostics).toEqual([]);
+  });
+
   it("reports a second index note in one folder and keeps the first", async () => {
     const vault = new MemoryVault();
     vault.seed({ "B/Book.md": "---\nbookwright: book\ntitle: First\n---\n", "B/Copy.md": "---\nbookwright: book\ntitle: Second\n---\n" });

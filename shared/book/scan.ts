@@ -297,6 +297,11 @@ function buildBook(folder: string, index: ReadNote, notes: ReadNote[]): BookInfo
     const noteKind = kind as NoteKind;
     if (noteKind === "book") continue;
     const context = { path: note.path, text: note.text, block: note.block };
+    if (noteKind === "chapter" && note.data.take_of !== undefined) {
+      // An AI take saved beside a chapter the writer was editing: kept for them to compare, not a chapter.
+      other.push({ path: note.path, kind: noteKind, meta: note.data });
+      continue;
+    }
     if (noteKind === "chapter") {
       if (longform) continue; // Longform's scene list decides what the chapters are.
       chapters.push(chapterFrom(note, note.chapter ?? readChapter(note), diagnostics, 0, null));

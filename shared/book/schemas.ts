@@ -6,7 +6,7 @@
  */
 import * as z from "zod";
 
-export const NOTE_KINDS = ["book", "series", "story-bible", "outline", "character", "chapter", "brief", "continuity-report", "timeline"] as const;
+export const NOTE_KINDS = ["book", "series", "story-bible", "outline", "character", "chapter", "brief", "continuity-report", "timeline", "revision"] as const;
 export type NoteKind = (typeof NOTE_KINDS)[number];
 
 export const BOOK_STATUSES = ["draft", "in_progress", "complete", "published"] as const;
@@ -85,11 +85,22 @@ export const chapterSchema = z.looseObject({
   pov: z.string().optional(),
   characters: textList.optional(),
   location: z.string().optional(),
+  /** Set on an alternative take Bookwright saved beside a chapter the writer was editing: not a chapter. */
+  take_of: z.string().optional(),
 });
 
 export const briefSchema = z.looseObject({ bookwright: z.literal("brief"), chapter: count.optional() });
 export const reportSchema = z.looseObject({ bookwright: z.literal("continuity-report"), chapter: count.optional() });
 export const timelineSchema = z.looseObject({ bookwright: z.literal("timeline") });
+
+/** A snapshot Bookwright keeps before an AI write replaces text (and of every AI output). */
+export const revisionSchema = z.looseObject({
+  bookwright: z.literal("revision"),
+  note: z.string().optional(),
+  reason: z.string().optional(),
+  job: z.string().optional(),
+  at: z.union([z.string(), z.number()]).optional(),
+});
 
 export const schemaByKind = {
   book: bookSchema,
@@ -101,6 +112,7 @@ export const schemaByKind = {
   brief: briefSchema,
   "continuity-report": reportSchema,
   timeline: timelineSchema,
+  revision: revisionSchema,
 } satisfies Record<NoteKind, z.ZodType>;
 
 export type BookMeta = z.infer<typeof bookSchema>;
