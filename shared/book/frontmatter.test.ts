@@ -69,6 +69,12 @@ describe("setFrontmatterKeys", () => {
     expect(out).toBe(note.replace("custom:\n  nested: true\n", "").replace("tags: [sea,night]", "tags:\n  - sea"));
   });
 
+  it("removes a key together with its trailing comment, and nothing else", () => {
+    const text = "---\ntitle: A\nstatus: draft # my note\nwords: 3\n---\nBody";
+    expect(setFrontmatterKeys(text, { status: undefined })).toBe("---\ntitle: A\nwords: 3\n---\nBody");
+    expect(setFrontmatterKeys(text.replace(/\n/g, "\r\n"), { status: undefined })).toBe("---\r\ntitle: A\r\nwords: 3\r\n---\r\nBody");
+  });
+
   it("keeps CRLF endings and the BOM", () => {
     const crlf = `\uFEFF${note.replace(/\n/g, "\r\n")}`;
     const out = setFrontmatterKeys(crlf, { words: 9, title: "New" });

@@ -245,7 +245,8 @@ export function setFrontmatterKeys(text: string, updates: Record<string, unknown
     let to = valueNode?.range ? valueNode.range[1] : endOfLine(yamlText, keyNode.range?.[1] ?? 0);
     while (to > from && (yamlText[to - 1] === "\n" || yamlText[to - 1] === "\r")) to--;
     if (value === undefined) {
-      edits.push({ from, to: skipLineEnd(yamlText, to), insert: "" });
+      // The whole entry goes, a trailing `# comment` on its last line included.
+      edits.push({ from, to: skipLineEnd(yamlText, endOfLine(yamlText, to)), insert: "" });
     } else {
       const serialised = serialiseEntries([[key, value]], block.eol);
       edits.push({ from, to, insert: serialised.slice(0, serialised.length - block.eol.length) });
