@@ -1,0 +1,109 @@
+/**
+ * The CLI's {@link JobStore}: one JSON file at a path outside the vault (the CLI keeps its state apart
+ * from the book so a run never adds files the writer did not ask for).
+ *
+ * Saves are atomic on disk: write a temp file next to the target, fsync it, rename it over the target,
+ * then fsync the folder so the rename itself survives a power cut. A crash at any point leaves either the
+ * old complete file or the new complete one; a leftover temp file is ignored by `load`.
+ */
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as nodePath from "node:path";
+import { parseQueueState, serializeQueueState, type QueueState } from "../../shared/queue/jobs";
+import type { JobStore, JobStoreOptions } from "../../shared/queue/job-store";
+
+export class FileJobStore implements JobStore {
+  private readonly onProblem: NonNullable<JobStoreOptions["onProblem"]>;
+  private readonly now: () => number;
+  /** Saves run one after another, so an older state can never be renamed over a newer one. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    options: JobStoreOptions = {},
+  ) {
+    this.onProblem = options.onProblem ?? ((p) => console.warn(p.message));
+    this.now = options.now ?? Date.now;
+  }
+
+  async load(batchId?: string): Promise<QueueState | null> {
+    await this.tail;
+    let text: string;
+    try {
+      text = await fs.readFile(this.path, "utf8");
+    } catch (e) {
+      if ((e as { code?: unknown }).code === "ENOENT") return null;
+      throw e;
+    }
+    let state: QueueState;
+    try {
+      state = parseQueueState(text);
+    } catch (e) {
+      await this.moveAside(e instanceof Error ? e.message : String(e));
+      return null;
+    }
+    return batchId === undefined || state.batchId === batchId ? state : null;
+  }
+
+  save(state: QueueState): Promise<void> {
+    const text = serializeQueueState(state);
+    const run = this.tail.then(() => this.writeAtomically(text));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeAtomically(text: string): Promise<void> {
+    const folder = nodePath.dirname(this.path);
+    await fs.mkdir(folder, { recursive: true });
+    // The temp name starts with the target's name and a dot-suffix, so a leftover one is easy to spot and
+    // never matches the target itself.
+    const temp = `${this.path}.${randomUUID()}.tmp`;
+    const handle = await fs.open(temp, "w");
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.rename(temp, this.path);
+    } catch (e) {
+      await fs.rm(temp, { force: true });
+      throw e;
+    }
+    await syncFolder(folder);
+  }
+
+  private async moveAside(reason: string): Promise<void> {
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, "-");
+    const base = this.path.replace(/\.json$/, "");
+    let target = `${base}.corrupt-${stamp}.json`;
+    for (let index = 1; await exists(target); index++) target = `${base}.corrupt-${stamp}-${index}.json`;
+    await fs.rename(this.path, target);
+    this.onProblem({
+      path: this.path,
+      movedTo: target,
+      message: `Bookwright could not read the queue file ${this.path}: ${reason}. It was moved to ${target}; the queue starts empty.`,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Makes a rename durable; Windows cannot open folders for fsync, where the rename is durable enough. */
+async function syncFolder(folder: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(folder, "r");
+    await handle.sync();
+  } catch {
+    // Best effort: the data file itself was already synced.
+  } finally {
+    await handle?.close();
+  }
+}
