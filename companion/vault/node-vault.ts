@@ -143,6 +143,12 @@ export class NodeVault implements VaultFiles {
     await this.locks.run([target], async () => this.writeAt(await this.locate(target), copy));
   }
 
+  async create(path: string, text: string): Promise<void> {
+    const target = normalizeVaultPath(path);
+    const data = this.encoder.encode(text);
+    await this.locks.run([target], async () => this.writeAt(await this.locate(target), data, true));
+  }
+
   async process(path: string, update: (current: string) => string): Promise<string> {
     const target = normalizeVaultPath(path);
     return this.locks.run([target], async () => {
@@ -272,7 +278,11 @@ export class NodeVault implements VaultFiles {
   }
 
   /** Writes a temp file beside the target, flushes it, then renames it over the target. */
-  private async writeAt(at: Located, data: Uint8Array): Promise<void> {
+  /**
+   * With `exclusive`, the finished temp file is hard-linked into place instead of renamed: link fails
+   * when the name is taken, even by another process, so a create never replaces anything.
+   */
+  private async writeAt(at: Located, data: Uint8Array, exclusive = false): Promise<void> {
     this.trustedFolders.clear();
     // The root's temp file would land outside the vault, in the root's parent folder.
     if (at.path === "") throw new VaultError("is-folder", at.path, "is the vault folder, not a file");
@@ -290,9 +300,15 @@ export class NodeVault implements VaultFiles {
       } finally {
         await handle.close();
       }
-      await fs.rename(temp, at.absolute);
+      if (exclusive) {
+        await fs.link(temp, at.absolute);
+        await fs.rm(temp, { force: true });
+      } else {
+        await fs.rename(temp, at.absolute);
+      }
     } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => undefined);
+      if (exclusive && errorCode(error) === "EEXIST") throw new VaultError("exists", at.path, "a file or folder is already there");
       if ((await this.statOrNull(at))?.isDirectory()) throw new VaultError("is-folder", at.path, "is a folder, not a file");
       throw toVaultError(error, at.path);
     }

@@ -63,6 +63,16 @@ export class ObsidianVault implements VaultFiles {
     );
   }
 
+  async create(path: string, text: string): Promise<void> {
+    const target = toVaultPath(path);
+    await this.locks.run([target], async () => {
+      // Obsidian's own create refuses a taken path too; checking first gives the port's error.
+      if (this.lookup(target)) throw new VaultError("exists", target, "a file or folder is already there");
+      await this.makeFolder(parentFolder(target));
+      await this.call(target, () => this.app.vault.create(obsidianPath(target), text));
+    });
+  }
+
   async writeBinary(path: string, data: Uint8Array): Promise<void> {
     const target = toVaultPath(path);
     // A copy of exactly the viewed bytes, taken now: `data` may be a view into a larger buffer, and the

@@ -5,7 +5,7 @@
  */
 import { parseFrontmatter, setFrontmatterKeys } from "../book/frontmatter";
 import { safeFileName } from "../book/safe-name";
-import { baseName, joinVaultPath, normalizeVaultPath, PathLocks, type VaultFiles } from "../vault/vault-files";
+import { baseName, joinVaultPath, normalizeVaultPath, VaultError, type VaultFiles } from "../vault/vault-files";
 
 export type RevisionReason = "before-ai-write" | "ai-output" | "alternative-take";
 
@@ -38,15 +38,9 @@ export interface Revisions {
 export const REVISIONS_FOLDER = "Revisions";
 
 /**
- * One lock set per vault port: two saves (or two alternative takes) racing for the same free name
- * must not both pick it, because `write` replaces. Keyed by the port, since serialisation is per port.
- */
-const creationLocks = new WeakMap<VaultFiles, PathLocks>();
-
-/**
  * Writes `text` as a new note at the first free path among `candidate(0)`, `candidate(1)`…, never
- * replacing an existing file, and returns the path used. Name choice and write happen under one
- * lock on the folder, so concurrent callers through the same port get distinct names.
+ * replacing an existing file, and returns the path used. `VaultFiles.create` checks and creates in one
+ * step, so concurrent callers (even through other ports or processes) get distinct names.
  */
 export async function writeNewNote(
   vault: VaultFiles,
@@ -54,20 +48,17 @@ export async function writeNewNote(
   candidate: (index: number) => string,
   text: string,
 ): Promise<string> {
-  let locks = creationLocks.get(vault);
-  if (!locks) {
-    locks = new PathLocks();
-    creationLocks.set(vault, locks);
-  }
-  return locks.run([`${normalizeVaultPath(folder)}/`], async () => {
-    for (let index = 0; index < 10000; index++) {
-      const path = normalizeVaultPath(candidate(index));
-      if (await vault.exists(path)) continue;
-      await vault.write(path, text);
+  for (let index = 0; index < 10000; index++) {
+    const path = normalizeVaultPath(candidate(index));
+    try {
+      await vault.create(path, text);
       return path;
+    } catch (error) {
+      if (error instanceof VaultError && error.code === "exists") continue;
+      throw error;
     }
-    throw new Error(`no free name for a new note in ${folder || "the vault root"}`);
-  });
+  }
+  throw new Error(`no free name for a new note in ${folder || "the vault root"}`);
 }
 
 /** `2026-11-25T21-16-52.123Z`: ISO time, with the colons Windows forbids in names turned into dashes. */

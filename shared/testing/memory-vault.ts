@@ -88,6 +88,16 @@ export class MemoryVault implements VaultFiles {
     });
   }
 
+  async create(path: string, text: string): Promise<void> {
+    const target = normalizeVaultPath(path);
+    const data = this.encoder.encode(text);
+    return this.locks.run([target], async () => {
+      await tick();
+      if (this.files.has(target) || this.isFolder(target)) throw new VaultError("exists", target, "a file or folder is already there");
+      this.store(target, data);
+    });
+  }
+
   async process(path: string, update: (current: string) => string): Promise<string> {
     const target = normalizeVaultPath(path);
     return this.locks.run([target], async () => {

@@ -250,6 +250,32 @@ export function describeVaultContract(name: string, makeVault: () => Promise<Vau
       });
     });
 
+    describe("create", () => {
+      it("creates a new file with its parent folders", async () => {
+        await vault.create("Book/Revisions/a.md", "new");
+        expect(await vault.read("Book/Revisions/a.md")).toBe("new");
+      });
+
+      it("refuses a taken path with `exists` and leaves what is there", async () => {
+        await vault.write("Book/a.md", "mine");
+        await expect(vault.create("Book/a.md", "theirs")).rejects.toMatchObject({ code: "exists" });
+        await expect(vault.create("Book", "x")).rejects.toMatchObject({ code: "exists" });
+        expect(await vault.read("Book/a.md")).toBe("mine");
+      });
+
+      it("lets exactly one of many racing creates win", async () => {
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => vault.create("Book/race.md", `writer ${i}`)));
+        const won = results.filter((r) => r.status === "fulfilled");
+        expect(won).toHaveLength(1);
+        expect(results.filter((r) => r.status === "rejected").map((r) => (r.reason as { code?: string }).code)).toEqual(Array(9).fill("exists"));
+        expect(await vault.read("Book/race.md")).toMatch(/^writer \d$/);
+      });
+
+      it("refuses paths that leave the vault", async () => {
+        await expect(vault.create("../out.md", "x")).rejects.toMatchObject({ code: "invalid-path" });
+      });
+    });
+
     describe("process", () => {
       it("stores the returned text and resolves to it", async () => {
         await vault.write("a.md", "draft");

@@ -24,6 +24,12 @@ export interface VaultFiles {
   write(path: string, text: string): Promise<void>;
   writeBinary(path: string, data: Uint8Array): Promise<void>;
   /**
+   * Creates a new file, creating missing parent folders, and fails with `exists` when anything is at
+   * `path` already. The check and the creation are one step, so of two callers racing for one name
+   * exactly one wins: how Bookwright picks a free name without ever replacing a note.
+   */
+  create(path: string, text: string): Promise<void>;
+  /**
    * Atomic read-modify-write: `update` receives the current text and returns the new text. No other
    * write to the same path through this port can interleave. Returning the same text writes nothing.
    * Resolves to the text now in the file.
