@@ -3,9 +3,10 @@
  * these machines are shared and absolute times mean little. They are not tests and never fail a build.
  */
 import { runScanBench } from "./scan";
+import { runScheduleBench } from "./schedule";
 import { runTokensBench } from "./tokens";
 
-const benches: Record<string, () => Promise<void>> = { scan: runScanBench, tokens: runTokensBench };
+const benches: Record<string, () => Promise<void>> = { scan: runScanBench, tokens: runTokensBench, schedule: runScheduleBench };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const selected = names.length > 0 ? names : Object.keys(benches);
