@@ -9,8 +9,8 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as nodePath from "node:path";
-import { parseQueueState, serializeQueueState, type QueueState } from "../../shared/queue/jobs";
-import type { JobStore, JobStoreOptions } from "../../shared/queue/job-store";
+import { serializeQueueState, type QueueState } from "../../shared/queue/jobs";
+import { readStoredQueue, type JobStore, type JobStoreOptions } from "../../shared/queue/job-store";
 
 export class FileJobStore implements JobStore {
   private readonly onProblem: NonNullable<JobStoreOptions["onProblem"]>;
@@ -35,14 +35,7 @@ export class FileJobStore implements JobStore {
       if ((e as { code?: unknown }).code === "ENOENT") return null;
       throw e;
     }
-    let state: QueueState;
-    try {
-      state = parseQueueState(text);
-    } catch (e) {
-      await this.moveAside(e instanceof Error ? e.message : String(e));
-      return null;
-    }
-    return batchId === undefined || state.batchId === batchId ? state : null;
+    return readStoredQueue(text, batchId, (reason) => this.moveAside(reason));
   }
 
   save(state: QueueState): Promise<void> {

@@ -59,6 +59,21 @@ export function queuePath(bookFolder: string): string {
   return joinVaultPath(bookFolder, ".bookwright", "queue.json");
 }
 
+/**
+ * The state in a stored queue file, or null when it belongs to another batch. A file that does not
+ * parse is handed to `moveAside` (never deleted) and reads as no queue. Shared by every JobStore.
+ */
+export async function readStoredQueue(text: string, batchId: string | undefined, moveAside: (reason: string) => Promise<void>): Promise<QueueState | null> {
+  let state: QueueState;
+  try {
+    state = parseQueueState(text);
+  } catch (e) {
+    await moveAside(e instanceof Error ? e.message : String(e));
+    return null;
+  }
+  return batchId === undefined || state.batchId === batchId ? state : null;
+}
+
 /** The name a corrupt queue file is moved to, next to it; the time keeps successive ones apart. */
 export function corruptName(path: string, now: number): string {
   const stamp = new Date(now).toISOString().replace(/[:.]/g, "-");
@@ -83,15 +98,7 @@ export class VaultJobStore implements JobStore {
 
   async load(batchId?: string): Promise<QueueState | null> {
     if ((await this.vault.stat(this.path)) === null) return null;
-    const text = await this.vault.read(this.path);
-    let state: QueueState;
-    try {
-      state = parseQueueState(text);
-    } catch (e) {
-      await this.moveAside(e instanceof Error ? e.message : String(e));
-      return null;
-    }
-    return batchId === undefined || state.batchId === batchId ? state : null;
+    return readStoredQueue(await this.vault.read(this.path), batchId, (reason) => this.moveAside(reason));
   }
 
   save(state: QueueState): Promise<void> {
