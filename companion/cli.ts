@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { registerEvalCommand } from "./commands/eval";
+import { registerGenerateCommand, registerQueueCommand } from "./commands/generate";
 import { registerImportCommand } from "./commands/import";
 import { registerStatsCommand } from "./commands/stats";
 
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerImportCommand(program);
   registerEvalCommand(program);
+  registerGenerateCommand(program);
+  registerQueueCommand(program);
   return program;
 }
 

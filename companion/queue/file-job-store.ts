@@ -45,6 +45,19 @@ export class FileJobStore implements JobStore {
     return run;
   }
 
+  /**
+   * Forgets the saved batch. The file is renamed (`queue.discarded-<time>.json`), not deleted: it may
+   * hold the only copy of outputs that were paid for and never applied.
+   */
+  async clear(): Promise<string | null> {
+    await this.tail;
+    if (!(await exists(this.path))) return null;
+    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, "-");
+    const target = `${this.path.replace(/\.json$/, "")}.discarded-${stamp}.json`;
+    await fs.rename(this.path, target);
+    return target;
+  }
+
   private async writeAtomically(text: string): Promise<void> {
     const folder = nodePath.dirname(this.path);
     await fs.mkdir(folder, { recursive: true });

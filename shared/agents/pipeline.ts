@@ -83,7 +83,7 @@ function deterministicChecks(state: StoryState, chapter: number): CheckFinding[]
 }
 
 /** A codex entry as the checks see it: its latest status and the chapter that status began. */
-function checkedCharacter(character: CodexCharacter): CheckedCharacter {
+export function checkedCharacter(character: CodexCharacter): CheckedCharacter {
   const status = character.facts.filter((f) => f.kind === "status").sort((a, b) => a.chapter - b.chapter).at(-1);
   return { name: character.name, aliases: character.aliases, ...(status ? { status: status.value, statusSince: status.chapter } : {}) };
 }

@@ -8,6 +8,7 @@ import * as z from "zod";
 export const FINDING_CATEGORIES = ["character", "timeline", "setting", "object", "knowledge", "style"] as const;
 
 export const briefSchema = z.object({
+  title: z.string().min(1).optional().describe("A short title for the chapter (two to five words), unless the outline gives one."),
   goal: z.string().min(1).describe("What this chapter must achieve for the story, in one or two sentences."),
   pov: z.string().min(1).describe("Whose point of view, as in the story bible."),
   setting: z.string().min(1).describe("Where and when the chapter takes place (story time)."),

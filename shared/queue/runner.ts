@@ -107,12 +107,15 @@ export interface QueueRunnerOptions {
 export const PAUSE_BY_WRITER = "paused by the writer";
 export const PAUSE_COST_CAP = "cost cap";
 export const PAUSE_SPEND_LIMIT = "spend limit";
+export const PAUSE_STOPPED = "stopped";
 
 interface Flight {
   controller: AbortController;
   /** Once applying, the output is going into the book; cancelling then would leave it half-recorded. */
   phase: "executing" | "applying";
   cancelRequested: boolean;
+  /** Stopped (Ctrl-C, Obsidian closing): back to the queue with nothing recorded, to run again next time. */
+  stopRequested: boolean;
   kind: JobKind;
   /** Reserved against the cost cap while the job runs, since its cost is not in the state yet. */
   estimateUsd: number;
@@ -205,6 +208,23 @@ export class QueueRunner {
     this.wakeUp();
   }
 
+  /**
+   * Stops the batch for now (Ctrl-C, the app closing): requests in flight are aborted and their jobs go
+   * back to the queue as they were, a job already applying its output finishes, nothing new starts, and
+   * `run` resolves once it is all saved. The next `run` of the saved state carries on from there.
+   */
+  stop(): void {
+    if (!this.active || this.fatal) return;
+    this.pauseFor(PAUSE_STOPPED);
+    for (const flight of this.flights.values()) {
+      if (flight.phase === "executing" && !flight.stopRequested) {
+        flight.stopRequested = true;
+        flight.controller.abort();
+      }
+    }
+    this.wakeUp();
+  }
+
   /** Lets running jobs finish and starts no new ones until `resume()`. */
   pause(): void {
     this.pauseFor(PAUSE_BY_WRITER);
@@ -260,7 +280,7 @@ export class QueueRunner {
   private launch(job: Job, estimateUsd: number): void {
     // A recorded output is already on its way into the book: cancelling it now would change nothing paid for.
     const phase = isApplyPending(job) ? "applying" : "executing";
-    const flight: Flight = { controller: new AbortController(), phase, cancelRequested: false, kind: job.kind, estimateUsd };
+    const flight: Flight = { controller: new AbortController(), phase, cancelRequested: false, stopRequested: false, kind: job.kind, estimateUsd };
     this.flights.set(job.id, flight);
     // `start` is applied synchronously so the next `ready()` no longer offers this job.
     const saved = this.commit(start(this.current(), job.id, this.options.now()));
@@ -301,6 +321,7 @@ export class QueueRunner {
       }
       // The real cost is in the state now; keeping the estimate reserved too would count the job twice.
       flight.estimateUsd = 0;
+      // A job that finished as a stop came is recorded and applied as usual: its output is paid for.
       if (flight.cancelRequested) {
         // The executor finished despite the abort; the writer asked for nothing to be applied.
         await this.commit(cancelJob(next, id));
@@ -335,6 +356,11 @@ export class QueueRunner {
     if (flight.cancelRequested) {
       await this.commit(cancelJob(this.current(), id));
       this.emitJob("job:cancelled", job);
+      return;
+    }
+    if (flight.stopRequested) {
+      await this.commit(fail(this.current(), id, { kind: "stopped", message: "stopped before it finished; it runs again when the batch resumes" }, true, this.options.now()));
+      this.emitJob("job:queued", job);
       return;
     }
     if (error instanceof LlmError && error.kind === "spend_limit") {

@@ -83,8 +83,10 @@ function replaceBody(text: string, body: string): string {
 export async function applyChapterText(vault: VaultFiles, revisions: Revisions, write: ChapterWrite): Promise<ChapterWriteResult> {
   const path = normalizeVaultPath(write.path);
   const revisionIds: string[] = [];
-  // The AI output first: whatever happens to the note later, the generated text is not lost.
-  revisionIds.push((await revisions.save({ notePath: path, text: write.body, reason: "ai-output", jobId: write.jobId, at: write.now })).id);
+  // The AI output first: whatever happens to the note later, the generated text is not lost. A job
+  // applied again after a crash finds its own earlier copy and keeps one, not two.
+  const earlier = (await revisions.list(path)).find((r) => r.reason === "ai-output" && r.jobId === write.jobId && r.text === write.body);
+  revisionIds.push(earlier ? earlier.id : (await revisions.save({ notePath: path, text: write.body, reason: "ai-output", jobId: write.jobId, at: write.now })).id);
   const before = await vault.read(path);
   // Nothing to recover when the body will not change (a resumed job whose write already landed).
   if (bodyOf(before) !== withLineEnding(write.body, lineEndingOf(before))) {

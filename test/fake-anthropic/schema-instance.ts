@@ -217,8 +217,25 @@ function mergeAll(base: Schema, parts: unknown[]): Schema {
   return merged;
 }
 
+/**
+ * Bounds the SDK moved out of a strict `output_config` schema into the description ("…\n\n{exclusiveMinimum:
+ * 0, maximum: 9007199254740991}"): a real model reads them there, so the fake does too.
+ */
+function describedBounds(schema: Schema): Record<string, number> {
+  const description = typeof schema.description === "string" ? schema.description : "";
+  const block = /\{([^{}]*)\}\s*$/.exec(description)?.[1];
+  const out: Record<string, number> = {};
+  if (!block) return out;
+  for (const part of block.split(",")) {
+    const match = /^\s*(minimum|exclusiveMinimum|maximum|exclusiveMaximum|multipleOf)\s*:\s*(-?[\d.eE+]+)\s*$/.exec(part);
+    if (match) out[match[1]!] = Number(match[2]);
+  }
+  return out;
+}
+
 function numberIn(schema: Schema, integer: boolean): number {
-  const num = (key: string): number | undefined => (typeof schema[key] === "number" ? schema[key] : undefined);
+  const hints = describedBounds(schema);
+  const num = (key: string): number | undefined => (typeof schema[key] === "number" ? schema[key] : hints[key]);
   // Just inside an exclusive bound: the next integer, or a nudge big enough to survive floating point.
   const inside = (bound: number, direction: 1 | -1): number =>
     integer ? (direction > 0 ? Math.floor(bound) + 1 : Math.ceil(bound) - 1) : bound + direction * Math.max(1e-9, Math.abs(bound) * 1e-9);

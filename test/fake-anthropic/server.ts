@@ -34,6 +34,8 @@ export { defaultReplyText, lastUserText, namesIn, DEFAULT_REPLY_MAX_TOKENS } fro
 export { instanceOf } from "./schema-instance";
 
 export interface FakeAnthropicOptions {
+  /** The port on 127.0.0.1. @default 0 (any free port) */
+  port?: number;
   /** Minimum prefix length (tokens) that can be cached; shorter breakpoints are silently not cached, as the API does. @default 1024 */
   minCacheableTokens?: number;
   /** Latency model: time to first token and tokens per second for streamed output. @default { firstTokenMs: 0, tokensPerSecond: Infinity } */
@@ -120,7 +122,7 @@ const BATCH_EXPIRY_MS = 24 * 60 * 60_000;
 
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const fake = new FakeAnthropicServer(options);
-  await fake.listen();
+  await fake.listen(options.port);
   return fake;
 }
 
@@ -271,10 +273,10 @@ class FakeAnthropicServer implements FakeAnthropic {
     });
   }
 
-  async listen(): Promise<void> {
+  async listen(port = 0): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => resolve());
+      this.server.listen(port, "127.0.0.1", () => resolve());
     });
     const address = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${address.port}`;
