@@ -26,9 +26,12 @@ import type {
   Tool,
   Usage,
 } from "@anthropic-ai/sdk/resources/messages";
+// Batch items are sent whole and come back whole (batchItem below), so they use the non-streaming types.
+import type { Message, MessageCreateParamsNonStreaming } from "@anthropic-ai/sdk/resources/messages";
 import { ANTHROPIC_BASE_URL, normaliseBaseUrl } from "./base-url";
 import { LlmError, type CacheTtl, type Llm, type LlmRequest, type LlmResponse, type LlmUsage, type TextBlock } from "./llm";
 import { cappedMaxTokens, requestShapeFor, samplingFor, type ModelRequestShape, type ModelShapeOverrides } from "./model-config";
+import { parseRateLimitHeaders, type RateLimitSnapshot } from "./rate-limit";
 
 export interface AnthropicLlmOptions {
   /** For a local server any non-empty text will do. */
@@ -45,6 +48,11 @@ export interface AnthropicLlmOptions {
   models?: ModelShapeOverrides;
   /** Told, once per distinct message, about anything adjusted on the writer's behalf. */
   onWarning?: (message: string) => void;
+  /**
+   * Told the `anthropic-ratelimit-*` headers of every response that has them, error responses included, as
+   * soon as they arrive (e.g. RateLimiter.observe). A throw ends the request and is handed back unchanged.
+   */
+  onRateLimit?: (snapshot: RateLimitSnapshot) => void;
 }
 
 /** The API accepts at most this many `cache_control` breakpoints per request. */
@@ -92,7 +100,13 @@ export class AnthropicLlm implements Llm {
       const { data: stream, response } = await this.client.messages.create(body, { signal }).withResponse();
       connected = true;
       requestId = response.headers.get("request-id") ?? undefined;
-      for await (const event of stream) {
+      try {
+        this.reportRateLimit(response.headers);
+      } catch (error) {
+        callbackError = { error };
+        stream.controller.abort();
+      }
+      if (!callbackError) for await (const event of stream) {
         // Events already buffered keep coming after an abort; the caller asked for no more.
         if (signal?.aborted) break;
         const delta = reply.add(event);
@@ -108,6 +122,8 @@ export class AnthropicLlm implements Llm {
         }
       }
     } catch (error) {
+      // Only an HTTP error response's headers are fresh; an error event mid-stream repeats the opening ones.
+      if (error instanceof APIError && error.status !== undefined) this.reportRateLimit((error as APIError).headers);
       if (signal?.aborted) throw aborted(requestId);
       throw toLlmError(error, { requestId, connected });
     }
@@ -164,6 +180,36 @@ export class AnthropicLlm implements Llm {
     if (systemBlocks.length > 0) body.system = systemBlocks;
     body.messages = messages.map((m, i): MessageParam => ({ role: m.role, content: messageBlocks[i] ?? [] }));
     return body;
+  }
+
+  /**
+   * One request as an item of a Message Batch (see anthropic-batches.ts): the body `complete` would send,
+   * minus `stream` (the batch API refuses it), and `read`, which turns the item's finished Message into an
+   * LlmResponse. `read` replays the Message as the stream events it would have arrived as, so a batch reply
+   * goes through the very code a streamed one does (tool input, structured JSON, refusals, usage) and the
+   * two can never disagree on what a reply means.
+   */
+  batchItem(request: LlmRequest): { params: MessageCreateParamsNonStreaming; read: (message: Message) => LlmResponse } {
+    const shape = requestShapeFor(request.model, this.models);
+    const { stream, ...params } = this.buildBody(request, shape);
+    return {
+      params,
+      read: (message) => {
+        const reply = new ReplyAccumulator(request.model);
+        reply.add({ type: "message_start", message: { ...message, content: [] } });
+        message.content.forEach((block, index) => reply.add({ type: "content_block_start", index, content_block: block }));
+        const { stop_reason, stop_sequence, stop_details, container } = message;
+        reply.add({ type: "message_delta", delta: { stop_reason, stop_sequence, stop_details, container }, usage: { ...message.usage } });
+        reply.add({ type: "message_stop" });
+        return reply.response(request, shape, undefined);
+      },
+    };
+  }
+
+  private reportRateLimit(headers: Headers | undefined): void {
+    if (!this.options.onRateLimit || !headers) return;
+    const snapshot = parseRateLimitHeaders((name) => headers.get(name), Date.now());
+    if (snapshot) this.options.onRateLimit(snapshot);
   }
 
   private warn(message: string): void {
