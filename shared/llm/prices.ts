@@ -7,7 +7,7 @@
  * guess or an exception: a wrong cost shown to a writer is worse than none, and a price lookup must never
  * stop a chapter from being written.
  *
- * Not modelled: batch discounts, long-context surcharges, regional or priority-tier pricing, and the
+ * Batch requests cost half (`batchCostOf`). Not modelled: long-context surcharges, regional or priority-tier pricing, and the
  * tokenizer differences between model generations (usage is already counted by the server).
  */
 import * as z from "zod";
@@ -131,6 +131,22 @@ export function costOf(usage: LlmUsage, model: string, prices: PriceTable, ttl: 
     cacheRead: usage.cacheReadInputTokens * perToken(p.cacheReadPerMTok),
   };
   return { usd: parts.input + parts.output + parts.cacheWrite + parts.cacheRead, parts };
+}
+
+/** What the Message Batches API charges, as a fraction of the normal price: half, for every kind of token. */
+export const BATCH_PRICE_MULTIPLIER = 0.5;
+
+/**
+ * The cost of one reply to a batched request: {@link costOf} at {@link BATCH_PRICE_MULTIPLIER}. The batch
+ * discount applies to input, output and prompt-cache tokens alike (the multipliers stack), so every part is
+ * scaled; the price table stays the normal one, as the writer knows it.
+ */
+export function batchCostOf(usage: LlmUsage, model: string, prices: PriceTable, ttl: CacheTtl = "5m"): Cost {
+  const cost = costOf(usage, model, prices, ttl);
+  if (cost.usd === null) return cost;
+  const scale = (usd: number) => usd * BATCH_PRICE_MULTIPLIER;
+  const { input, output, cacheWrite, cacheRead } = cost.parts;
+  return { usd: scale(cost.usd), parts: { input: scale(input), output: scale(output), cacheWrite: scale(cacheWrite), cacheRead: scale(cacheRead) } };
 }
 
 /**
