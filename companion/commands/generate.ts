@@ -16,12 +16,15 @@ import { loadBook } from "../../shared/book/scan";
 import type { AgentModels } from "../../shared/agents/run";
 import { AnthropicLlm } from "../../shared/llm/anthropic-llm";
 import type { Llm } from "../../shared/llm/llm";
+import { RateLimiter, rateLimited } from "../../shared/llm/rate-limit";
 import { retrying } from "../../shared/llm/retry";
 import { AgentExecutor } from "../../shared/queue/agent-executor";
 import { buildBatch } from "../../shared/queue/graph";
 import { belongsTo, cancel, resume, retry, takeOver, totalCostUsd, type BatchMode, type QueueState } from "../../shared/queue/jobs";
 import { NoteRevisions } from "../../shared/queue/revisions";
 import { PAUSE_STOPPED, QueueRunner, type QueueEvent } from "../../shared/queue/runner";
+import { formatQueue } from "../cli-display/queue-view";
+import { LiveDisplay } from "../cli-display/terminal";
 import { FileJobStore } from "../queue/file-job-store";
 import { NodeVault } from "../vault/node-vault";
 import { locateBook } from "./book-location";
@@ -125,6 +128,10 @@ export interface GenerateDeps {
   /** Receives the runner so a caller (Ctrl-C, a test) can stop or cancel it. */
   onRunner?: (runner: QueueRunner) => void;
   onEvent?: (event: QueueEvent) => void;
+  /** Told every state the batch saves (costs, attempts), starting with the one it starts from. */
+  onState?: (state: QueueState) => void;
+  /** Called when the batch has stopped running, before the summary is printed. */
+  onDone?: () => void;
 }
 
 /** Runs (or resumes) a batch; resolves with the final saved state. */
@@ -203,7 +210,14 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
   }
 
   const runner = new QueueRunner({
-    store,
+    // Every saved state goes to the display too: the events say what happened, the state what it cost.
+    store: {
+      load: (batchId) => store.load(batchId),
+      save: async (saved) => {
+        await store.save(saved);
+        deps.onState?.(saved);
+      },
+    },
     executor,
     deviceId,
     concurrency,
@@ -213,7 +227,8 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
     onEvent: (event) => deps.onEvent?.(event),
   });
   deps.onRunner?.(runner);
-  const final = await runner.run(state);
+  deps.onState?.(state);
+  const final = await runner.run(state).finally(() => deps.onDone?.());
   const reason = runner.pauseReason;
   const done = final.jobs.filter((j) => j.state === "succeeded").length;
   const failed = final.jobs.filter((j) => j.state === "failed");
@@ -235,33 +250,26 @@ function buildLlm(options: GenerateOptions, io: CommandIO): Llm {
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new Error("no API key: set ANTHROPIC_API_KEY or pass --api-key (a local server accepts any value)");
   const baseURL = options.baseUrl ?? process.env.BOOKWRIGHT_BASE_URL;
-  const anthropic = new AnthropicLlm({ apiKey, ...(baseURL ? { baseURL } : {}), onWarning: (message) => io.err(`warning: ${message}`) });
-  return retrying(anthropic, {
+  const pause = (ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : {});
+  // One limiter for every job of the batch: it learns the account's limits from the response headers,
+  // so parallel jobs queue politely instead of all hitting 429 at once.
+  const limiter = new RateLimiter({ now: Date.now, sleep: pause });
+  const anthropic = new AnthropicLlm({
+    apiKey,
+    ...(baseURL ? { baseURL } : {}),
+    onWarning: (message) => io.err(`warning: ${message}`),
+    onRateLimit: (snapshot) => limiter.observe(snapshot),
+  });
+  // Retries outside the limiter, so each attempt waits its turn.
+  return retrying(rateLimited(anthropic, limiter), {
     maxAttempts: 5,
     baseDelayMs: 1_000,
     maxDelayMs: 60_000,
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+    sleep: pause,
     random: Math.random,
-    onRetry: (info) => io.err(`retrying after ${info.error.kind} in ${Math.round(info.delayMs / 1000)} s (attempt ${info.attempt})`),
+    // On a terminal the live display shows the job waiting; a line printed into it would break the redraw.
+    onRetry: (info) => process.stderr.isTTY || io.err(`retrying after ${info.error.kind} in ${Math.round(info.delayMs / 1000)} s (attempt ${info.attempt})`),
   });
-}
-
-/** Plain progress lines for a terminal that is not interactive. */
-function describe(event: QueueEvent): string | undefined {
-  switch (event.type) {
-    case "job:started":
-      return `started ${event.jobId}`;
-    case "job:completed":
-      return `done    ${event.jobId}`;
-    case "job:failed":
-      return `failed  ${event.jobId}: ${event.error.message}`;
-    case "job:cancelled":
-      return `cancelled ${event.jobId}`;
-    case "queue:paused":
-      return `paused: ${event.reason}`;
-    default:
-      return undefined;
-  }
 }
 
 export function registerGenerateCommand(program: Command, io: CommandIO = processIO): void {
@@ -293,14 +301,14 @@ export function registerGenerateCommand(program: Command, io: CommandIO = proces
       };
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigint);
+      const display = new LiveDisplay(process.stderr, { concurrency: Number(options.concurrency) || 3 });
       try {
         await generate(bookFolder, options, {
           io,
           onRunner: (r) => (runner = r),
-          onEvent: (event) => {
-            const line = describe(event);
-            if (line) io.err(line);
-          },
+          onState: (state) => display.setState(state),
+          onEvent: display.onEvent,
+          onDone: () => display.finish(),
         });
       } catch (error) {
         io.err(`bookwright generate: ${error instanceof Error ? error.message : String(error)}`);
@@ -353,17 +361,10 @@ export function registerQueueCommand(program: Command, io: CommandIO = processIO
           changed = true;
         }
         if (changed) await store.save(state);
-        io.out(options.json ? JSON.stringify(state, null, 2) : formatState(state));
+        io.out(options.json ? JSON.stringify(state, null, 2) : formatQueue(state, { now: Date.now(), color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
       } catch (error) {
         io.err(`bookwright queue: ${error instanceof Error ? error.message : String(error)}`);
         io.setExitCode(1);
       }
     });
-}
-
-/** A plain listing; replaced by the richer table of the display module where available. */
-function formatState(state: QueueState): string {
-  const lines = [`batch ${state.batchId} (${state.mode}) on ${state.deviceId}, cost $${totalCostUsd(state).toFixed(4)}`];
-  for (const job of state.jobs) lines.push(`${job.id.padEnd(16)} ${job.state.padEnd(10)} attempts ${job.attempts}${job.error ? `  ${job.error.message}` : ""}`);
-  return lines.join("\n");
 }
