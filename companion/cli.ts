@@ -1,9 +1,10 @@
 /**
- * The `bookwright` command line: one program hosting every command (stats and import now; generate,
- * export, check and companion arrive with their issues). Each command lives in commands/ and registers
+ * The `bookwright` command line: one program hosting every command (stats, import, eval, generate, queue, check;
+ * export and companion arrive with their issues). Each command lives in commands/ and registers
  * itself, so this file only wires.
  */
 import { Command } from "commander";
+import { registerCheckCommand } from "./commands/check";
 import { registerEvalCommand } from "./commands/eval";
 import { registerGenerateCommand, registerQueueCommand } from "./commands/generate";
 import { registerImportCommand } from "./commands/import";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerGenerateCommand(program);
   registerQueueCommand(program);
+  registerCheckCommand(program);
   return program;
 }
 

@@ -30,7 +30,7 @@ import { NodeVault } from "../vault/node-vault";
 import { locateBook } from "./book-location";
 import type { CommandIO } from "./import";
 
-const processIO: CommandIO = {
+export const processIO: CommandIO = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   cwd: () => process.cwd(),
@@ -246,7 +246,7 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
   return final;
 }
 
-function buildLlm(options: GenerateOptions, io: CommandIO): Llm {
+export function buildLlm(options: Pick<GenerateOptions, "apiKey" | "baseUrl">, io: CommandIO): Llm {
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new Error("no API key: set ANTHROPIC_API_KEY or pass --api-key (a local server accepts any value)");
   const baseURL = options.baseUrl ?? process.env.BOOKWRIGHT_BASE_URL;

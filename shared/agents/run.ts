@@ -4,10 +4,11 @@
  * configuration: the strongest for Architect and Writer, cheaper ones for the extractors (CRAFT.md §7).
  */
 import { completeProse } from "../llm/continue-prose";
-import type { Llm, LlmUsage } from "../llm/llm";
-import { completeStructured } from "../llm/structured";
+import type { Llm, LlmRequest, LlmUsage } from "../llm/llm";
+import { completeStructured, toolFor } from "../llm/structured";
 import { buildContext, type AgentName, type ChapterMemory, type ContextInput } from "./context";
 import { ACT_SUMMARY_ROLE } from "./prompts/act-summary";
+import { CHAPTER_SUMMARY_ROLE } from "./prompts/chapter-summary";
 import {
   briefSchema, charactersSchema, continuityReportSchema, timelineSchema,
   type Brief, type CharactersExtraction, type ContinuityReport, type TimelineExtraction,
@@ -65,6 +66,21 @@ async function structured<T>(
   return { value: result.value as T, usage: result.usage, model };
 }
 
+/**
+ * The request the Continuity agent would send for `context`, with its tool, without sending it: for the
+ * Message Batches API, which takes whole requests and answers hours later at half price.
+ */
+export function continuityRequest(deps: Omit<AgentDeps, "llm">, context: ContextFor & { chapterText: string }): LlmRequest {
+  const { model, maxTokens } = settings(deps as AgentDeps, "continuity");
+  const { system, messages } = buildContext({ ...context, agent: "continuity" });
+  return { model, maxTokens, system, messages, tool: toolFor(continuityReportSchema, CONTINUITY_TOOL) };
+}
+
+const CONTINUITY_TOOL = {
+  toolName: "continuity_report",
+  description: "Contradictions between this chapter and what was established before, and a summary of the chapter.",
+};
+
 export function runArchitect(deps: AgentDeps, context: ContextFor): Promise<AgentResult<Brief>> {
   return structured<Brief>(deps, "architect", context, briefSchema, { toolName: "chapter_brief", description: "The plan of one chapter, beat by beat." });
 }
@@ -85,10 +101,7 @@ export async function runWriter(
 }
 
 export function runContinuity(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<ContinuityReport>> {
-  return structured<ContinuityReport>(deps, "continuity", context, continuityReportSchema, {
-    toolName: "continuity_report",
-    description: "Contradictions between this chapter and what was established before, and a summary of the chapter.",
-  });
+  return structured<ContinuityReport>(deps, "continuity", context, continuityReportSchema, CONTINUITY_TOOL);
 }
 
 export function runTimeline(deps: AgentDeps, context: ContextFor & { chapterText: string }): Promise<AgentResult<TimelineExtraction>> {
@@ -119,4 +132,18 @@ export async function runActSummary(deps: AgentDeps, act: string, summaries: Cha
     { maxContinuations: 1 },
   );
   return { value: result.text.trim(), usage: result.usage, model };
+}
+
+/**
+ * The request for one chapter's summary alone, with the cheap extractors' model (the Characters agent's):
+ * a chapter the writer wrote themselves has no summary until something asks for one.
+ */
+export function chapterSummaryRequest(deps: Omit<AgentDeps, "llm">, chapter: number, chapterText: string): LlmRequest {
+  const { model } = settings(deps as AgentDeps, "characters");
+  return {
+    model,
+    maxTokens: 600,
+    system: [{ text: CHAPTER_SUMMARY_ROLE }],
+    messages: [{ role: "user", content: [{ text: `## Chapter ${chapter}\n${chapterText.trim()}\n\nSummarise chapter ${chapter}.` }] }],
+  };
 }

@@ -73,6 +73,16 @@ export function toolFor(schema: z.ZodType, options: StructuredOptions): LlmTool 
   return { name: options.toolName, description: options.description, inputSchema };
 }
 
+/**
+ * Validates a reply that was not obtained through {@link completeStructured} (a Message Batches result):
+ * the value, or what was wrong with it in words for the writer. No repair call is made here; the caller
+ * decides whether the item is worth a live call.
+ */
+export function validateStructured<S extends z.ZodType>(response: LlmResponse, schema: S): { ok: true; value: z.output<S> } | { ok: false; problem: string } {
+  const checked = check(response, schema);
+  return checked.ok ? { ok: true, value: checked.value } : { ok: false, problem: checked.problem.summary };
+}
+
 interface Problem {
   /** For the model: every issue with its path. */
   detail: string;

@@ -351,13 +351,25 @@ export class AgentExecutor implements JobExecutor {
   }
 
   private async checks(story: Story, chapter: number): Promise<CheckFinding[]> {
-    const chapters = [];
-    for (const c of story.info.chapters) {
-      if (c.number === null || c.number > chapter) continue;
-      chapters.push({ chapter: c.number, title: c.title, body: bodyOf(await this.options.vault.read(c.path)) });
-    }
-    return runChecks(chapters, story.codex.map(checkedCharacter)).filter((f) => f.where.chapter === chapter);
+    return (await bookChecks(this.options.vault, story, chapter)).get(chapter) ?? [];
   }
+}
+
+/**
+ * The model-free checks (stock phrases, repeats, name variants, the dead acting) over the book's chapters
+ * up to `upTo` (all when absent), grouped by chapter: run on the whole book so repeats across chapters count.
+ */
+export async function bookChecks(vault: VaultFiles, story: Story, upTo = Infinity): Promise<Map<number, CheckFinding[]>> {
+  const chapters = [];
+  for (const c of story.info.chapters) {
+    if (c.number === null || c.number > upTo) continue;
+    chapters.push({ chapter: c.number, title: c.title, body: bodyOf(await vault.read(c.path)) });
+  }
+  const byChapter = new Map<number, CheckFinding[]>();
+  for (const finding of runChecks(chapters, story.codex.map(checkedCharacter))) {
+    byChapter.set(finding.where.chapter, [...(byChapter.get(finding.where.chapter) ?? []), finding]);
+  }
+  return byChapter;
 }
 
 /** Characters of the codex whose name or an alias occurs in the text. */
