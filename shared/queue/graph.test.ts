@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildBatch, criticalPath, idealMakespan, listScheduleMakespan, topologicalOrder } from "./graph";
-import type { Job, QueueState } from "./jobs";
+import { buildBatch, criticalPath, idealMakespan, listScheduleMakespan, prioritizeChapter, topologicalOrder } from "./graph";
+import { ready, type Job, type QueueState } from "./jobs";
 
 const spec = { batchId: "b1", bookFolder: "Book", deviceId: "laptop", now: 0 };
 
@@ -140,5 +140,17 @@ describe("schedule measures", () => {
     const { state } = diamond({});
     state.jobs[0]!.dependsOn = ["d"];
     expect(() => topologicalOrder(state)).toThrow(/cycle/);
+  });
+});
+
+describe("prioritizeChapter", () => {
+  it("puts the open chapter's ready jobs first, and gives the others their usual priority back", () => {
+    const state = buildBatch({ batchId: "b", bookFolder: "B", deviceId: "d", chapters: [1, 2, 3, 4], mode: "plan-ahead", now: 0 });
+    expect(ready(state)[0]!.id).toBe("brief-1");
+    const lifted = prioritizeChapter(state, 3);
+    expect(ready(lifted).map((j) => j.id)).toEqual(["brief-3", "brief-1", "brief-2", "brief-4"]);
+    const back = prioritizeChapter(lifted, null);
+    expect(back.jobs.map((j) => j.priority)).toEqual(state.jobs.map((j) => j.priority));
+    expect(prioritizeChapter(state, null)).toEqual(state);
   });
 });

@@ -33,6 +33,25 @@ export function jobId(kind: JobKind, chapter: number, previousChapter?: number):
   return previousChapter === undefined ? `${kind}-${chapter}` : `${kind}-${previousChapter}-${chapter}`;
 }
 
+/** How far the writer's open chapter is lifted above every other job of its kind and stage. */
+export const OPEN_CHAPTER_BOOST = 100;
+
+/**
+ * The chapter the writer has open goes first (DESIGN.md §4): its unfinished jobs are lifted above the
+ * others, and every other job goes back to its kind's usual priority. `null` lifts nothing. Dependencies
+ * still hold: in sequential mode an open chapter waits for the one before it like any other.
+ */
+export function prioritizeChapter(state: QueueState, chapter: number | null): QueueState {
+  return {
+    ...state,
+    jobs: state.jobs.map((job) => {
+      const base = PRIORITY[state.mode][job.kind];
+      const priority = chapter !== null && job.chapter === chapter ? base + OPEN_CHAPTER_BOOST : base;
+      return priority === job.priority ? job : { ...job, priority };
+    }),
+  };
+}
+
 export function buildBatch(spec: BatchSpec): QueueState {
   const chapters = [...new Set(spec.chapters)].sort((a, b) => a - b);
   const inBatch = new Set(chapters);
