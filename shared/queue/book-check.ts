@@ -209,7 +209,7 @@ async function call(options: BookCheckOptions, items: BatchItem[], key: string, 
     });
     result.batchIds.push(run.id);
     if (run.resumed) options.onProgress?.(`picked up batch ${run.id} sent by an earlier run`);
-    return { id: run.id, batch: true, results: run.results, commit: run.commit };
+    return { id: run.id, batch: true, results: run.results, commit: () => run.commit() };
   }
   const results = new Map<string, BatchResult>();
   for (const item of items) {
