@@ -39,6 +39,8 @@ export interface AgentDeps {
   models?: Partial<AgentModels>;
   maxTokens?: Partial<Record<AgentName, number>>;
   signal?: AbortSignal;
+  /** Streamed text of structured replies (JSON as it arrives), for progress displays. */
+  onText?: (delta: string, received: number) => void;
 }
 
 export interface AgentResult<T> {
@@ -62,7 +64,12 @@ async function structured<T>(
 ): Promise<AgentResult<T>> {
   const { model, maxTokens } = settings(deps, agent);
   const { system, messages } = buildContext({ ...context, agent });
-  const result = await completeStructured(deps.llm, { model, maxTokens, system, messages, ...(deps.signal ? { signal: deps.signal } : {}) }, schema, tool);
+  const result = await completeStructured(
+    deps.llm,
+    { model, maxTokens, system, messages, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.onText ? { onText: deps.onText } : {}) },
+    schema,
+    tool,
+  );
   return { value: result.value as T, usage: result.usage, model };
 }
 

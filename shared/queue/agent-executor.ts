@@ -108,7 +108,18 @@ export class AgentExecutor implements JobExecutor {
     const { vault, bookFolder } = this.options;
     context.onProgress({ stage: "reading the book" });
     const story = await readStory(vault, bookFolder);
-    const deps: AgentDeps = { llm: this.options.llm, models: this.models, signal: context.signal };
+    let stage = "";
+    const deps: AgentDeps = {
+      llm: this.options.llm,
+      models: this.models,
+      signal: context.signal,
+      // Structured replies stream as JSON text on current models: their size is the job's progress.
+      onText: (_delta, received) => context.onProgress({ stage, tokens: Math.round(received / 4) }),
+    };
+    const say = (label: string) => {
+      stage = label;
+      context.onProgress({ stage: label });
+    };
     const n = job.chapter;
     const base: Omit<ContextInput, "agent" | "charactersPresent"> = {
       book: story.material,
@@ -124,7 +135,7 @@ export class AgentExecutor implements JobExecutor {
     let usage: LlmUsage;
     switch (job.kind) {
       case "brief": {
-        context.onProgress({ stage: "planning" });
+        say("planning");
         const result = await runArchitect(deps, { ...base, charactersPresent: [] });
         output = { kind: "brief", brief: result.value };
         usage = result.usage;
@@ -152,7 +163,7 @@ export class AgentExecutor implements JobExecutor {
         const text = await chapterBody(vault, story, n);
         if (!text) throw new Error(`chapter ${n} has no text to check (${chapterInfo(story, n)?.path ?? "no note"})`);
         const earlier = job.kind === "seam" ? await chapterBody(vault, story, job.previousChapter ?? n - 1) : base.previousChapterText;
-        context.onProgress({ stage: job.kind === "seam" ? "checking the seam" : "checking continuity" });
+        say(job.kind === "seam" ? "checking the seam" : "checking continuity");
         const result = await runContinuity(deps, { ...base, previousChapterText: earlier ?? "", chapterText: text, charactersPresent: presentIn(story, text) });
         usage = result.usage;
         if (job.kind === "seam") {
@@ -165,7 +176,7 @@ export class AgentExecutor implements JobExecutor {
       case "characters": {
         const text = await chapterBody(vault, story, n);
         if (!text) throw new Error(`chapter ${n} has no text to read characters from`);
-        context.onProgress({ stage: "reading characters" });
+        say("reading characters");
         const result = await runCharacters(deps, { ...base, chapterText: text, charactersPresent: presentIn(story, text) });
         output = { kind: "characters", extraction: result.value };
         usage = result.usage;
@@ -174,7 +185,7 @@ export class AgentExecutor implements JobExecutor {
       case "timeline": {
         const text = await chapterBody(vault, story, n);
         if (!text) throw new Error(`chapter ${n} has no text to read a timeline from`);
-        context.onProgress({ stage: "placing events" });
+        say("placing events");
         const result = await runTimeline(deps, { ...base, chapterText: text, charactersPresent: presentIn(story, text) });
         output = { kind: "timeline", events: result.value.events };
         usage = result.usage;
