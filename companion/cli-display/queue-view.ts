@@ -4,7 +4,7 @@
  * device that owns the batch, and how to carry on when jobs are left.
  */
 import { totalCostUsd, type Job, type QueueState } from "../../shared/queue/jobs";
-import { bookName, describeError, formatCost, formatDuration, formatUsd, paint, type DescribeErrorOptions, type Style } from "./progress";
+import { bookName, describeError, formatCost, formatDuration, formatUsd, paint, type DescribeErrorOptions, type Style } from "../../shared/queue/progress";
 
 export interface FormatQueueOptions {
   /** Epoch milliseconds, for "started … ago" and whether a rate limit has lifted. */

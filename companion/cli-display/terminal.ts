@@ -23,7 +23,7 @@ import {
   render,
   type DescribeErrorOptions,
   type ProgressModelOptions,
-} from "./progress";
+} from "../../shared/queue/progress";
 
 /** What the display writes to: `process.stdout`, or a stand-in in tests. */
 export interface DisplayStream {

@@ -241,6 +241,10 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
     io.err(`paused (${reason}); run the command again to resume${reason === "cost cap" ? " with a higher --max-cost" : ""}`);
     io.setExitCode(2);
   } else if (failed.length > 0 || done < final.jobs.length) {
+    const cancelled = final.jobs.filter((j) => j.state === "cancelled").map((j) => j.id);
+    if (cancelled.length > 0) {
+      io.err(`cancelled: ${cancelled.join(", ")}; the jobs after them wait. Bring them back with \`bookwright queue "${bookFolder}" --retry all\`, or start afresh with --discard`);
+    }
     io.setExitCode(1);
   }
   return final;

@@ -1,13 +1,16 @@
 /**
- * What `bookwright generate` shows while a batch runs: a pure model fed with the runner's events (and the
- * persisted state, for costs and what events cannot say), and a renderer that turns it into terminal lines.
+ * What a running batch looks like to the writer: a pure model fed with the runner's events (and the
+ * persisted state, for costs and what events cannot say), the plain words for failures and pauses, and a
+ * renderer that turns it into text lines. Shared by `bookwright generate` (companion/cli-display/terminal.ts
+ * draws the lines) and the plugin's queue panel (which builds DOM from the same model), so both say the
+ * same thing about the same batch.
  *
  * Nothing here reads a clock or the terminal: time arrives as `now` with every event and every render, the
  * width and whether to color come with the render call, so the output is a function of its inputs and the
- * tests compare whole lines. terminal.ts does the drawing.
+ * tests compare whole lines.
  */
-import { totalCostUsd, type JobError, type JobKind, type JobState, type QueueState } from "../../shared/queue/jobs";
-import { PAUSE_BY_WRITER, PAUSE_COST_CAP, PAUSE_SPEND_LIMIT, type QueueEvent } from "../../shared/queue/runner";
+import { totalCostUsd, type JobError, type JobKind, type JobState, type QueueState } from "./jobs";
+import { PAUSE_BY_WRITER, PAUSE_COST_CAP, PAUSE_SPEND_LIMIT, type QueueEvent } from "./runner";
 
 /** Expected length of a chapter when the outline names no target. */
 export const DEFAULT_TARGET_WORDS = 3000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildBatch } from "../../shared/queue/graph";
-import { addUsage, fail, markApplied, recordOutput, retry, start, succeed, type BatchMode, type JobError, type JobKind, type QueueState } from "../../shared/queue/jobs";
-import { PAUSE_BY_WRITER, PAUSE_COST_CAP, PAUSE_SPEND_LIMIT, type QueueEvent } from "../../shared/queue/runner";
+import { buildBatch } from "./graph";
+import { addUsage, fail, markApplied, recordOutput, retry, start, succeed, type BatchMode, type JobError, type JobKind, type QueueState } from "./jobs";
+import { PAUSE_BY_WRITER, PAUSE_COST_CAP, PAUSE_SPEND_LIMIT, type QueueEvent } from "./runner";
 import { describeError, describePause, fitLine, formatDuration, jobLabel, ProgressModel, render, type ProgressModelOptions } from "./progress";
 
 const NOW = 1_700_000_000_000;
