@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -7,6 +8,13 @@ import path from "node:path";
  */
 export function locateBook(bookFolder: string, vault?: string): { root: string; folder: string } {
   const absolute = path.resolve(bookFolder);
+  let isFolder = false;
+  try {
+    isFolder = statSync(absolute).isDirectory();
+  } catch {
+    throw new Error(`${bookFolder}: no such folder`);
+  }
+  if (!isFolder) throw new Error(`${bookFolder}: not a folder; give the book's folder (the one holding Book.md)`);
   const root = vault === undefined ? path.dirname(absolute) : path.resolve(vault);
   const relative = path.relative(root, absolute);
   if (relative.startsWith("..") || path.isAbsolute(relative)) {

@@ -83,7 +83,9 @@ export function parseChapterRange(text: string): number[] {
 export function parseModels(values: string[] = []): Partial<AgentModels> {
   const agents = ["architect", "writer", "continuity", "timeline", "characters"] as const;
   const models: Partial<AgentModels> = {};
-  for (const value of values) {
+  for (const raw of values) {
+    const value = raw.trim();
+    if (!value) throw new Error("--model: expected a model id, or agent=model (e.g. writer=claude-opus-4-5)");
     const eq = value.indexOf("=");
     if (eq === -1) {
       for (const agent of agents) models[agent] = value;
@@ -158,16 +160,19 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
       state = takeOver(state, deviceId, now());
       io.err(`took over batch ${state.batchId} from its previous device`);
     }
-    const wanted = options.chapters ? parseChapterRange(options.chapters) : undefined;
+    const wanted = options.chapters !== undefined ? parseChapterRange(options.chapters) : undefined;
     const inBatch = [...new Set(state.jobs.map((j) => j.chapter))].sort((a, b) => a - b);
     if (wanted && wanted.join(",") !== inBatch.join(",")) {
       throw new Error(`an unfinished batch for chapters ${inBatch.join(", ")} is saved in ${store.path}; run without --chapters to finish it, or discard it with \`bookwright queue "${bookFolder}" --discard\``);
+    }
+    if (options.mode !== state.mode && options.mode !== "sequential") {
+      io.err(`note: the saved batch runs in ${state.mode} mode; --mode ${options.mode} applies to new batches only`);
     }
     state = readyToResume(state);
     if (maxCost !== undefined) state = { ...state, costCapUsd: maxCost };
     io.err(`resuming batch ${state.batchId}: ${state.jobs.filter((j) => j.state === "succeeded").length} of ${state.jobs.length} jobs already done`);
   } else {
-    if (!options.chapters) throw new Error("--chapters: which chapters to generate, e.g. --chapters 1-7 (nothing is left to resume)");
+    if (options.chapters === undefined) throw new Error("--chapters: which chapters to generate, e.g. --chapters 1-7 (nothing is left to resume)");
     const chapters = parseChapterRange(options.chapters);
     const written = book.chapters.filter((c) => c.number !== null && chapters.includes(c.number) && c.words > 0);
     if (written.length > 0 && !options.rewrite) {

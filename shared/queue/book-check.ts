@@ -72,7 +72,7 @@ export async function checkBook(options: BookCheckOptions): Promise<BookCheckRes
     const out: number[] = [];
     for (const n of wanted) if (!chapterInfo(story, n)?.meta?.summary?.trim()) out.push(n);
     return out;
-  });
+  }, say);
   if (needSummary.length > 0) {
     say(`summarising ${needSummary.length} chapter(s) that have no summary yet`);
     const items: BatchItem[] = [];
@@ -101,7 +101,7 @@ export async function checkBook(options: BookCheckOptions): Promise<BookCheckRes
 
   // --- Phase 2: continuity, each chapter against the summaries before it ----------------------------
   story = await readStory(vault, bookFolder);
-  const toCheck = await resumableIds(options.store, CONTINUITY_KEY, () => Promise.resolve(wanted));
+  const toCheck = await resumableIds(options.store, CONTINUITY_KEY, () => Promise.resolve(wanted), say);
   if (toCheck.length === 0) return result;
   say(`checking continuity of ${toCheck.length} chapter(s)`);
   const requests = new Map<number, LlmRequest>();
@@ -136,12 +136,11 @@ export async function checkBook(options: BookCheckOptions): Promise<BookCheckRes
       result.costUsd += cost(answer.response, answers.batch, prices);
       const valid = validateStructured(answer.response, continuityReportSchema);
       if (valid.ok) report = valid.value;
-      else if (answers.batch) {
-        // A batch answer cannot be repaired in place: this one chapter is asked again, live.
-        say(`chapter ${n}: the batch's report did not validate (${valid.problem}); asking again`);
+      else {
+        // An answer that does not validate is asked again through the structured path, whose repair call
+        // shows the model what was wrong (a batch answer cannot be repaired in place).
+        say(`chapter ${n}: the report did not validate (${valid.problem}); asking again`);
         report = await live(options, requests.get(n)!, result, prices);
-      } else {
-        result.failed.push({ chapter: n, message: valid.problem });
       }
     } else if (answer.error.retryable && answers.batch) {
       report = await live(options, requests.get(n)!, result, prices);
@@ -182,10 +181,13 @@ async function chaptersToCheck(options: BookCheckOptions, story: Story): Promise
 }
 
 /** The chapters of a batch sent by an earlier run (to pick it up unchanged), else `fresh()`. */
-async function resumableIds(store: BatchRecordStore, key: string, fresh: () => Promise<number[]>): Promise<number[]> {
+async function resumableIds(store: BatchRecordStore, key: string, fresh: () => Promise<number[]>, say: (message: string) => void): Promise<number[]> {
   const record = await store.load(key);
   if (!record) return fresh();
-  return record.customIds.map((id) => Number(id.slice(id.lastIndexOf("-") + 1))).filter(Number.isInteger);
+  const ids = record.customIds.map((id) => Number(id.slice(id.lastIndexOf("-") + 1))).filter(Number.isInteger);
+  // Paid for already: an interrupted batch is finished first, whatever this run asked for.
+  say(`finishing the interrupted batch ${record.id} for chapter(s) ${ids.join(", ")} first`);
+  return ids;
 }
 
 interface Answers {
