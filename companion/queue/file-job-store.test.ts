@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as nodePath from "node:path";
@@ -27,6 +28,17 @@ afterEach(async () => {
 });
 
 describe("FileJobStore", () => {
+  it("sweeps the temp files of processes killed mid-save, and leaves those of live processes", async () => {
+    await store.save(state);
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const folder = nodePath.dirname(path);
+    await fs.writeFile(`${path}.${dead}.0f0f.tmp`, "{ half a sa");
+    await fs.writeFile(`${path}.${process.pid}.1e1e.tmp`, "a save of this process");
+    await fs.writeFile(nodePath.join(folder, "notes.tmp"), "not ours");
+    expect(await store.load()).toEqual(state);
+    expect((await fs.readdir(folder)).sort()).toEqual(["notes.tmp", "queue.json", `queue.json.${process.pid}.1e1e.tmp`]);
+  });
+
   it("returns null when there is no file, and round-trips a state", async () => {
     expect(await store.load()).toBeNull();
     await store.save(state);

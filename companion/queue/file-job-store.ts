@@ -28,6 +28,7 @@ export class FileJobStore implements JobStore {
 
   async load(batchId?: string): Promise<QueueState | null> {
     await this.tail;
+    await this.sweepTempFiles();
     let text: string;
     try {
       text = await fs.readFile(this.path, "utf8");
@@ -63,7 +64,9 @@ export class FileJobStore implements JobStore {
     await fs.mkdir(folder, { recursive: true });
     // The temp name starts with the target's name and a dot-suffix, so a leftover one is easy to spot and
     // never matches the target itself.
-    const temp = `${this.path}.${randomUUID()}.tmp`;
+    // The writer's process id is in the name, so a later load can tell a temp file of a dead process
+    // (killed mid-save) from one another live process is still writing.
+    const temp = `${this.path}.${process.pid}.${randomUUID()}.tmp`;
     const handle = await fs.open(temp, "w");
     try {
       await handle.writeFile(text, "utf8");
@@ -80,6 +83,27 @@ export class FileJobStore implements JobStore {
     await syncFolder(folder);
   }
 
+  /**
+   * Removes temp files that processes killed mid-save left beside the queue file. Only those of dead
+   * processes: another live process may be between its write and its rename right now.
+   */
+  private async sweepTempFiles(): Promise<void> {
+    const folder = nodePath.dirname(this.path);
+    const prefix = `${nodePath.basename(this.path)}.`;
+    let names: string[];
+    try {
+      names = await fs.readdir(folder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+      const pid = Number(name.slice(prefix.length).split(".")[0]);
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      await fs.rm(nodePath.join(folder, name), { force: true });
+    }
+  }
+
   private async moveAside(reason: string): Promise<void> {
     const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, "-");
     const base = this.path.replace(/\.json$/, "");
@@ -91,6 +115,16 @@ export class FileJobStore implements JobStore {
       movedTo: target,
       message: `Bookwright could not read the queue file ${this.path}: ${reason}. It was moved to ${target}; the queue starts empty.`,
     });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else; only ESRCH means there is no such process.
+    return (error as { code?: unknown }).code === "EPERM";
   }
 }
 
