@@ -14,6 +14,12 @@
 import type * as obsidian from "obsidian";
 import { parse } from "yaml";
 import { numberedName } from "../../shared/vault/vault-files";
+import { Leaves, type View } from "./ui";
+
+export {
+  BaseComponent, ButtonComponent, DropdownComponent, ExtraButtonComponent, ItemView, PluginSettingTab, SecretComponent,
+  Setting, SliderComponent, TextAreaComponent, TextComponent, ToggleComponent, View, WorkspaceLeaf, setIcon,
+} from "./ui";
 
 function notStubbed(member: string): Error {
   return new Error(`${member} is not part of the Obsidian stand-in; add it to test/obsidian-stub when a test needs it`);
@@ -501,6 +507,64 @@ export class MetadataCache extends Events implements obsidian.MetadataCache {
 /** The workspace reduced to its active file, which tests set; it has no panes, leaves or views. */
 export class Workspace extends Events implements obsidian.Workspace {
   private activeFile: obsidian.TFile | null = null;
+  /** Leaves and registered view types; set by App (the leaves need the app). */
+  leaves!: Leaves;
+  private ready = false;
+  private readyCallbacks: (() => unknown)[] = [];
+  /** Links opened through openLinkText, oldest first (stand-in only). */
+  readonly openedLinks: { linktext: string; sourcePath: string }[] = [];
+
+  /** Runs now once the layout is ready, else when `finishLayout` is called (stand-in only), as Obsidian does at start. */
+  onLayoutReady(callback: () => unknown): void {
+    if (this.ready) void callback();
+    else this.readyCallbacks.push(callback);
+  }
+
+  /** Stand-in only: the moment Obsidian finishes restoring the layout after start. */
+  finishLayout(): void {
+    this.ready = true;
+    for (const cb of this.readyCallbacks.splice(0)) void cb();
+  }
+
+  get layoutReady(): boolean {
+    return this.ready;
+  }
+
+  // The stand-in's leaves are typed as Obsidian's so App stays assignable to obsidian.App; a test that
+  // wants the stand-in's extras (the view, the side) casts back to ./ui's WorkspaceLeaf.
+  getLeavesOfType(type: string): obsidian.WorkspaceLeaf[] {
+    return this.leaves.ofType(type) as unknown as obsidian.WorkspaceLeaf[];
+  }
+
+  getRightLeaf(_split: boolean): obsidian.WorkspaceLeaf {
+    return this.leaves.make("right") as unknown as obsidian.WorkspaceLeaf;
+  }
+
+  getLeftLeaf(_split: boolean): obsidian.WorkspaceLeaf {
+    return this.leaves.make("left") as unknown as obsidian.WorkspaceLeaf;
+  }
+
+  getLeaf(_newLeaf?: unknown): obsidian.WorkspaceLeaf {
+    return this.leaves.make("main") as unknown as obsidian.WorkspaceLeaf;
+  }
+
+  revealLeaf(_leaf: obsidian.WorkspaceLeaf): Promise<void> {
+    return Promise.resolve();
+  }
+
+  detachLeavesOfType(type: string): void {
+    for (const leaf of this.leaves.ofType(type)) leaf.detach();
+  }
+
+  getActiveViewOfType<T>(type: abstract new (...args: never[]) => T): T | null {
+    const view = this.leaves.all.map((l) => l.view).find((v): v is View => v instanceof type);
+    return (view as T | undefined) ?? null;
+  }
+
+  openLinkText(linktext: string, sourcePath: string): Promise<void> {
+    this.openedLinks.push({ linktext, sourcePath });
+    return Promise.resolve();
+  }
 
   getActiveFile(): obsidian.TFile | null {
     return this.activeFile;
@@ -524,11 +588,9 @@ export class Workspace extends Events implements obsidian.Workspace {
   get rootSplit(): never { throw notStubbed("Workspace.rootSplit"); }
   get activeLeaf(): never { throw notStubbed("Workspace.activeLeaf"); }
   get containerEl(): never { throw notStubbed("Workspace.containerEl"); }
-  get layoutReady(): never { throw notStubbed("Workspace.layoutReady"); }
   get requestSaveLayout(): never { throw notStubbed("Workspace.requestSaveLayout"); }
   get activeEditor(): never { throw notStubbed("Workspace.activeEditor"); }
 
-  onLayoutReady = unstubbed("Workspace.onLayoutReady");
   changeLayout = unstubbed("Workspace.changeLayout");
   getLayout = unstubbed("Workspace.getLayout");
   createLeafInParent = unstubbed("Workspace.createLeafInParent");
@@ -536,26 +598,36 @@ export class Workspace extends Events implements obsidian.Workspace {
   splitActiveLeaf = unstubbed("Workspace.splitActiveLeaf");
   duplicateLeaf = unstubbed("Workspace.duplicateLeaf");
   getUnpinnedLeaf = unstubbed("Workspace.getUnpinnedLeaf");
-  getLeaf = unstubbed("Workspace.getLeaf");
   moveLeafToPopout = unstubbed("Workspace.moveLeafToPopout");
   openPopoutLeaf = unstubbed("Workspace.openPopoutLeaf");
-  openLinkText = unstubbed("Workspace.openLinkText");
   setActiveLeaf = unstubbed("Workspace.setActiveLeaf");
   getLeafById = unstubbed("Workspace.getLeafById");
   getGroupLeaves = unstubbed("Workspace.getGroupLeaves");
   getMostRecentLeaf = unstubbed("Workspace.getMostRecentLeaf");
-  getLeftLeaf = unstubbed("Workspace.getLeftLeaf");
-  getRightLeaf = unstubbed("Workspace.getRightLeaf");
   ensureSideLeaf = unstubbed("Workspace.ensureSideLeaf");
-  getActiveViewOfType = unstubbed("Workspace.getActiveViewOfType");
   iterateRootLeaves = unstubbed("Workspace.iterateRootLeaves");
   iterateAllLeaves = unstubbed("Workspace.iterateAllLeaves");
-  getLeavesOfType = unstubbed("Workspace.getLeavesOfType");
-  detachLeavesOfType = unstubbed("Workspace.detachLeavesOfType");
-  revealLeaf = unstubbed("Workspace.revealLeaf");
   getLastOpenFiles = unstubbed("Workspace.getLastOpenFiles");
   updateOptions = unstubbed("Workspace.updateOptions");
   handleLinkContextMenu = unstubbed("Workspace.handleLinkContextMenu");
+}
+
+/** Obsidian's SecretStorage: ids are lowercase letters, digits and dashes; values never reach data.json. */
+export class SecretStorage extends Events implements obsidian.SecretStorage {
+  private readonly secrets = new Map<string, string>();
+
+  setSecret(id: string, secret: string): void {
+    if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`Invalid secret id "${id}": lowercase letters, digits and dashes only`);
+    this.secrets.set(id, secret);
+  }
+
+  getSecret(id: string): string | null {
+    return this.secrets.get(id) ?? null;
+  }
+
+  listSecrets(): string[] {
+    return [...this.secrets.keys()].sort();
+  }
 }
 
 /** Obsidian's App with a working vault, file manager, metadata cache and workspace. */
@@ -565,21 +637,34 @@ export class App implements obsidian.App {
   readonly metadataCache: MetadataCache;
   readonly workspace = new Workspace();
 
+  readonly secretStorage = new SecretStorage();
+  /** Obsidian keeps these per vault and per device, outside the synced plugin data. */
+  private readonly localStorage = new Map<string, unknown>();
+
   constructor(options: StubVaultOptions = {}) {
     this.vault = new Vault(options);
     this.fileManager = new FileManager(this.vault);
     this.metadataCache = new MetadataCache(this.vault);
+    this.workspace.leaves = new Leaves(this);
+  }
+
+  loadLocalStorage(key: string): unknown {
+    return this.localStorage.has(key) ? this.localStorage.get(key) : null;
+  }
+
+  saveLocalStorage(key: string, data: unknown): void {
+    if (data === null || data === undefined) this.localStorage.delete(key);
+    else this.localStorage.set(key, data);
   }
 
   get keymap(): never { throw notStubbed("App.keymap"); }
   get scope(): never { throw notStubbed("App.scope"); }
   get lastEvent(): never { throw notStubbed("App.lastEvent"); }
   get renderContext(): never { throw notStubbed("App.renderContext"); }
-  get secretStorage(): never { throw notStubbed("App.secretStorage"); }
 
-  isDarkMode = unstubbed("App.isDarkMode");
-  loadLocalStorage = unstubbed("App.loadLocalStorage");
-  saveLocalStorage = unstubbed("App.saveLocalStorage");
+  isDarkMode(): boolean {
+    return false;
+  }
 }
 
 /** The stand-in App; the name predates the class and is kept for the tests that use it. */
@@ -631,10 +716,18 @@ export class Component implements obsidian.Component {
     this.register(() => source.offref(eventRef));
   }
 
+  registerDomEvent(el: EventTarget, type: string, callback: (evt: Event) => unknown): void {
+    el.addEventListener(type, callback);
+    this.register(() => el.removeEventListener(type, callback));
+  }
+
+  registerInterval(id: number): number {
+    this.register(() => clearInterval(id));
+    return id;
+  }
+
   addChild = unstubbed("Component.addChild");
   removeChild = unstubbed("Component.removeChild");
-  registerDomEvent = unstubbed("Component.registerDomEvent");
-  registerInterval = unstubbed("Component.registerInterval");
 }
 
 /** Abstract as Obsidian's is: a test declares its own subclass, or builds the plugin under test. */
@@ -663,11 +756,42 @@ export abstract class Plugin extends Component implements obsidian.Plugin {
     return command;
   }
 
+  /** Status bar items this plugin added (stand-in only). */
+  readonly statusBarItems: HTMLElement[] = [];
+  /** Setting tabs this plugin added (stand-in only). */
+  readonly settingTabs: obsidian.PluginSettingTab[] = [];
+  /** What saveData last stored, as JSON (stand-in only; set it before onload to simulate saved data). */
+  storedData: string | null = null;
+
+  addStatusBarItem(): HTMLElement {
+    const el = document.createElement("div");
+    el.className = "status-bar-item";
+    this.statusBarItems.push(el);
+    this.register(() => el.remove());
+    return el;
+  }
+
+  addSettingTab(tab: obsidian.PluginSettingTab): void {
+    this.settingTabs.push(tab);
+  }
+
+  registerView(type: string, viewCreator: obsidian.ViewCreator): void {
+    const leaves = (this.app.workspace as unknown as Workspace).leaves;
+    leaves.creators.set(type, viewCreator as unknown as (leaf: import("./ui").WorkspaceLeaf) => View);
+    this.register(() => leaves.creators.delete(type));
+  }
+
+  loadData(): Promise<unknown> {
+    return Promise.resolve(this.storedData === null ? null : JSON.parse(this.storedData));
+  }
+
+  saveData(data: unknown): Promise<void> {
+    this.storedData = JSON.stringify(data);
+    return Promise.resolve();
+  }
+
   addRibbonIcon = unstubbed("Plugin.addRibbonIcon");
-  addStatusBarItem = unstubbed("Plugin.addStatusBarItem");
   removeCommand = unstubbed("Plugin.removeCommand");
-  addSettingTab = unstubbed("Plugin.addSettingTab");
-  registerView = unstubbed("Plugin.registerView");
   registerHoverLinkSource = unstubbed("Plugin.registerHoverLinkSource");
   registerExtensions = unstubbed("Plugin.registerExtensions");
   registerMarkdownPostProcessor = unstubbed("Plugin.registerMarkdownPostProcessor");
@@ -677,8 +801,6 @@ export abstract class Plugin extends Component implements obsidian.Plugin {
   registerObsidianProtocolHandler = unstubbed("Plugin.registerObsidianProtocolHandler");
   registerEditorSuggest = unstubbed("Plugin.registerEditorSuggest");
   registerCliHandler = unstubbed("Plugin.registerCliHandler");
-  loadData = unstubbed("Plugin.loadData");
-  saveData = unstubbed("Plugin.saveData");
   onUserEnable = unstubbed("Plugin.onUserEnable");
 }
 
@@ -784,20 +906,52 @@ export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal>
   }
 
   app: obsidian.App;
-  readonly titleEl = new StubElement("div");
-  readonly contentEl = new StubElement("div");
+  /**
+   * StubElements without a DOM; with one (happy-dom, Chromium) real elements inside a `.modal` that open
+   * puts in the document, so DOM tests can type into a modal's inputs and press its buttons. Tests in a
+   * DOM read them as `modal.contentEl as unknown as HTMLElement`.
+   */
+  readonly titleEl: StubElement;
+  readonly contentEl: StubElement;
+  private readonly domContainer: HTMLElement | null;
 
   constructor(app: obsidian.App) {
     this.app = app;
+    if (typeof document === "undefined") {
+      this.titleEl = new StubElement("div");
+      this.contentEl = new StubElement("div");
+      this.domContainer = null;
+    } else {
+      const container = document.createElement("div");
+      container.className = "modal-container";
+      const modal = document.createElement("div");
+      modal.className = "modal";
+      const title = document.createElement("div");
+      title.className = "modal-title";
+      const content = document.createElement("div");
+      content.className = "modal-content";
+      modal.append(title, content);
+      container.appendChild(modal);
+      this.domContainer = container;
+      this.titleEl = title as unknown as StubElement;
+      this.contentEl = content as unknown as StubElement;
+    }
   }
 
-  get containerEl(): never { throw notStubbed("Modal.containerEl"); }
-  get modalEl(): never { throw notStubbed("Modal.modalEl"); }
+  get containerEl(): HTMLElement {
+    if (!this.domContainer) throw notStubbed("Modal.containerEl without a DOM");
+    return this.domContainer;
+  }
+  get modalEl(): HTMLElement {
+    if (!this.domContainer) throw notStubbed("Modal.modalEl without a DOM");
+    return this.domContainer.firstElementChild as HTMLElement;
+  }
   get scope(): never { throw notStubbed("Modal.scope"); }
   get shouldRestoreSelection(): never { throw notStubbed("Modal.shouldRestoreSelection"); }
 
   open(): void {
     Modal.showing.push(this);
+    if (this.domContainer) document.body.appendChild(this.domContainer);
     void this.onOpen();
   }
 
@@ -806,6 +960,7 @@ export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal>
     if (index === -1) return;
     Modal.showing.splice(index, 1);
     this.onClose();
+    this.domContainer?.remove();
   }
 
   onOpen(): Promise<void> | void {
@@ -817,7 +972,8 @@ export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal>
   }
 
   setTitle(title: string): this {
-    this.titleEl.setText(title);
+    if (this.domContainer) (this.titleEl as unknown as HTMLElement).textContent = title;
+    else this.titleEl.setText(title);
     return this;
   }
 
