@@ -51,6 +51,12 @@ export interface AgentExecutorOptions {
   models?: Partial<AgentModels>;
   prices?: PriceTable;
   onNotice?: (notice: ExecutorNotice) => void;
+  /**
+   * Awaited right before a draft goes into its chapter note (DESIGN.md §4, write-safety rule 1): the
+   * plugin resolves it once the note is not being typed in (no edit for a few seconds), so text never
+   * lands under the writer's cursor. The compare-and-swap after it still guards every byte.
+   */
+  beforeChapterWrite?: (path: string) => Promise<void>;
 }
 
 /** What each job records as its output (JSON, persisted in the queue state before it is applied). */
@@ -243,6 +249,7 @@ export class AgentExecutor implements JobExecutor {
   private async applyWrite(job: Job, output: Extract<AgentOutput, { kind: "write" }>, language: string): Promise<void> {
     const { vault, revisions } = this.options;
     const words = new WordCounter(language).countMarkdown(output.body);
+    await this.options.beforeChapterWrite?.(output.path);
     const result = await applyChapterText(vault, revisions, {
       path: output.path,
       expectedHash: output.startHash,
