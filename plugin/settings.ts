@@ -53,7 +53,8 @@ const AGENTS = ["architect", "writer", "continuity", "timeline", "characters"] a
 const fields = {
   apiKeySecret: z.string(),
   baseUrl: z.string().trim(),
-  models: z.record(z.enum(AGENTS), z.string().trim().min(1)),
+  // Partial: a writer overrides one agent's model and leaves the others to the defaults.
+  models: z.partialRecord(z.enum(AGENTS), z.string().trim().min(1)),
   concurrency: z.number().int().min(1).max(16),
   mode: z.enum(["sequential", "plan-ahead"]),
   costCapUsd: z.number().positive().nullable(),
@@ -107,6 +108,8 @@ export function migrateSettings(raw: unknown): MigratedSettings & { plaintextApi
   }
   // Version 0 (before settings had a version) kept the key itself; never leave it in a synced file.
   const plaintext = typeof data.apiKey === "string" && data.apiKey.trim() !== "" ? data.apiKey.trim() : undefined;
+  // A newer Bookwright's file is not rewritten just for being newer: the keys this version drops would go.
+  if (typeof data.version === "number" && data.version > SETTINGS_VERSION) changed = false;
   if (plaintext) {
     changed = true;
     warnings.push("data.json held an API key in plain text; it was moved to Obsidian's secret storage and removed from data.json");
