@@ -1,6 +1,6 @@
 /**
  * The plugin's side of the queue (DESIGN.md §4): one runner per book, its state in the book
- * (`<book>/.bookwright/queue.json` through VaultJobStore, so every device sees it), and the events the
+ * (`<book>/.bookwright/queue.json` through AdapterJobStore, so every device and the CLI see it), and the events the
  * queue panel, the dashboard and the status bar listen to. The engine is shared/queue; this file only
  * decides which book, which device, which model, and when.
  *
@@ -16,12 +16,13 @@ import { RateLimiter, rateLimited } from "../../shared/llm/rate-limit";
 import { retrying } from "../../shared/llm/retry";
 import { AgentExecutor, type ExecutorNotice } from "../../shared/queue/agent-executor";
 import { buildBatch, prioritizeChapter } from "../../shared/queue/graph";
-import { VaultJobStore } from "../../shared/queue/job-store";
+import type { JobStore } from "../../shared/queue/job-store";
 import { belongsTo, cancel, resume as resumeJob, retry, takeOver, totalCostUsd, type BatchMode, type QueueState } from "../../shared/queue/jobs";
 import { NoteRevisions } from "../../shared/queue/revisions";
 import { QueueRunner, type QueueEvent } from "../../shared/queue/runner";
 import type { VaultFiles } from "../../shared/vault/vault-files";
 import type { BookwrightSettings } from "../settings";
+import { AdapterJobStore } from "./adapter-job-store";
 
 export interface BatchRequest {
   chapters: number[];
@@ -78,8 +79,9 @@ export class QueueController {
     for (const listener of this.listeners) listener(event);
   }
 
-  private store(bookFolder: string): VaultJobStore {
-    return new VaultJobStore(this.options.vault, bookFolder);
+  /** Through the adapter: Obsidian does not index the hidden `.bookwright/` folder the queue lives in. */
+  private store(bookFolder: string): JobStore {
+    return new AdapterJobStore(this.options.app.vault.adapter, bookFolder);
   }
 
   /** The saved state of a book's batch (read from the vault the first time). */

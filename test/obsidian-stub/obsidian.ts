@@ -53,6 +53,11 @@ interface Handler {
 /** Which Events object issued each EventRef, so Component.registerEvent can detach it on unload. */
 const eventSources = new WeakMap<obsidian.EventRef, Events>();
 
+/** Detaches an EventRef from the Events object that issued it (for the stand-in's View). */
+export function detachEventRef(ref: obsidian.EventRef): void {
+  eventSources.get(ref)?.offref(ref);
+}
+
 export class Events implements obsidian.Events {
   private readonly handlers: Handler[] = [];
 
@@ -176,8 +181,15 @@ export class Vault extends Events implements obsidian.Vault {
     return this.register(name, callback, ctx);
   }
 
+  private hiddenAdapter: HiddenFilesAdapter | undefined;
+
+  /**
+   * Obsidian's vault does not index dot-folders (`.bookwright/`), so plugins keep such files through the
+   * adapter. The stand-in's adapter holds exactly those hidden files, apart from the indexed notes.
+   */
   get adapter(): obsidian.DataAdapter {
-    throw notStubbed("Vault.adapter");
+    this.hiddenAdapter ??= new HiddenFilesAdapter();
+    return this.hiddenAdapter as unknown as obsidian.DataAdapter;
   }
 
   getName(): string {
@@ -610,6 +622,47 @@ export class Workspace extends Events implements obsidian.Workspace {
   getLastOpenFiles = unstubbed("Workspace.getLastOpenFiles");
   updateOptions = unstubbed("Workspace.updateOptions");
   handleLinkContextMenu = unstubbed("Workspace.handleLinkContextMenu");
+}
+
+/** The part of Obsidian's DataAdapter plugins use for hidden files, in memory; folders are implied. */
+export class HiddenFilesAdapter {
+  readonly files = new Map<string, string>();
+
+  getName(): string {
+    return "stub-adapter";
+  }
+  exists(path: string): Promise<boolean> {
+    const prefix = `${path}/`;
+    return Promise.resolve(this.files.has(path) || [...this.files.keys()].some((p) => p.startsWith(prefix)));
+  }
+  read(path: string): Promise<string> {
+    const text = this.files.get(path);
+    return text === undefined ? Promise.reject(new Error(`ENOENT: no such file, open '${path}'`)) : Promise.resolve(text);
+  }
+  write(path: string, data: string): Promise<void> {
+    this.files.set(path, data);
+    return Promise.resolve();
+  }
+  mkdir(_path: string): Promise<void> {
+    return Promise.resolve();
+  }
+  remove(path: string): Promise<void> {
+    if (!this.files.delete(path)) return Promise.reject(new Error(`ENOENT: no such file, unlink '${path}'`));
+    return Promise.resolve();
+  }
+  /** Refuses an existing target, as Obsidian's desktop adapter does on some systems; callers remove it first. */
+  rename(from: string, to: string): Promise<void> {
+    const text = this.files.get(from);
+    if (text === undefined) return Promise.reject(new Error(`ENOENT: no such file, rename '${from}'`));
+    if (this.files.has(to)) return Promise.reject(new Error(`EEXIST: file already exists, rename '${from}' -> '${to}'`));
+    this.files.delete(from);
+    this.files.set(to, text);
+    return Promise.resolve();
+  }
+  list(folder: string): Promise<{ files: string[]; folders: string[] }> {
+    const prefix = folder === "" || folder === "/" ? "" : `${folder}/`;
+    return Promise.resolve({ files: [...this.files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/")), folders: [] });
+  }
 }
 
 /** Obsidian's SecretStorage: ids are lowercase letters, digits and dashes; values never reach data.json. */

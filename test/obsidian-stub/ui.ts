@@ -10,6 +10,8 @@
  * DOM-backed stand-in of each would be larger than the views it tests.
  */
 import type * as obsidian from "obsidian";
+// A cycle (obsidian.ts re-exports this file), harmless: detachEventRef is only called at run time.
+import { detachEventRef } from "./obsidian";
 
 function doc(): Document {
   if (typeof document === "undefined") {
@@ -593,8 +595,7 @@ export abstract class View {
   }
 
   registerEvent(ref: obsidian.EventRef): void {
-    const source = (ref as { source?: { offref(ref: obsidian.EventRef): void } }).source;
-    this.cleanups.push(() => source?.offref(ref));
+    this.cleanups.push(() => detachEventRef(ref));
   }
 
   registerDomEvent(el: HTMLElement | Window | Document, type: string, callback: (evt: Event) => unknown): void {
