@@ -256,7 +256,7 @@ describe("BookwrightSettingTab", () => {
     const button = settingNamed(tab, "Connection").find("button") as HTMLButtonElement;
     expect(button.getText()).toBe("Test connection");
     button.click();
-    await vi.waitFor(() => expect(tab.containerEl.find(".bookwright-connection-result.is-error")).not.toBeNull());
+    await vi.waitFor(() => expect(tab.containerEl.find(".bookwright-connection-result[data-result='error']")).not.toBeNull());
     const result = tab.containerEl.find(".bookwright-connection-result");
     expect(result?.find(".bookwright-connection-problem")?.getText()).toBe(report.problem);
     expect(result?.find(".bookwright-connection-fix")?.getText()).toContain("OLLAMA_ORIGINS=app://obsidian.md*");
@@ -266,7 +266,7 @@ describe("BookwrightSettingTab", () => {
   it("shows a passed test's model and time", async () => {
     const tab = open();
     (settingNamed(tab, "Connection").find("button") as HTMLButtonElement).click();
-    await vi.waitFor(() => expect(tab.containerEl.find(".bookwright-connection-result.is-ok")).not.toBeNull());
+    await vi.waitFor(() => expect(tab.containerEl.find(".bookwright-connection-result[data-result='ok']")).not.toBeNull());
     expect(tab.containerEl.find(".bookwright-connection-result")?.getText()).toBe("Connected: claude-sonnet-4-6 answered in 412 ms.");
   });
 });

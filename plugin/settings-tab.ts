@@ -175,7 +175,7 @@ export class BookwrightSettingTab extends PluginSettingTab {
       button.setButtonText("Test connection").onClick(async () => {
         button.setDisabled(true).setButtonText("Testing…");
         resultEl.empty();
-        resultEl.removeClass("is-ok", "is-error");
+        resultEl.removeAttribute("data-result");
         resultEl.setText("Sending a test request…");
         let report: ConnectionReport;
         try {
@@ -396,8 +396,8 @@ function feedback(setting: Setting): (error: string, warning: string) => void {
 
 function showReport(el: HTMLElement, report: ConnectionReport): void {
   el.empty();
-  el.toggleClass("is-ok", report.ok);
-  el.toggleClass("is-error", !report.ok);
+  // An attribute, not an is-* class: styles.css styles only Bookwright's own classes.
+  el.setAttr("data-result", report.ok ? "ok" : "error");
   if (report.ok) {
     el.createEl("p", { text: `Connected: ${report.model} answered in ${report.latencyMs} ms.` });
     if (report.warning) el.createEl("p", { cls: "bookwright-muted", text: report.warning });

@@ -16,7 +16,7 @@ import { RateLimiter, rateLimited } from "../../shared/llm/rate-limit";
 import { retrying } from "../../shared/llm/retry";
 import { AgentExecutor, type ExecutorNotice } from "../../shared/queue/agent-executor";
 import { buildBatch, prioritizeChapter } from "../../shared/queue/graph";
-import type { JobStore } from "../../shared/queue/job-store";
+import { queuePath, type JobStore } from "../../shared/queue/job-store";
 import { belongsTo, cancel, resume as resumeJob, retry, takeOver, totalCostUsd, type BatchMode, type QueueState } from "../../shared/queue/jobs";
 import { NoteRevisions } from "../../shared/queue/revisions";
 import { QueueRunner, type QueueEvent } from "../../shared/queue/runner";
@@ -94,25 +94,21 @@ export class QueueController {
     return this.runners.has(bookFolder);
   }
 
-  /** What the jobs of a new batch would probably cost, for the modal before it starts. */
+  /** What the jobs of a new batch would probably cost, for the modal before it starts. Calls no model. */
   estimate(bookFolder: string, request: Pick<BatchRequest, "chapters" | "mode">): number {
-    const state = buildBatch({ batchId: "estimate", bookFolder, deviceId: this.deviceId, chapters: request.chapters, mode: request.mode, now: this.now() });
-    const executor = this.executor(bookFolder, 1, this.llm());
+    return this.estimateState(bookFolder, buildBatch({ batchId: "estimate", bookFolder, deviceId: this.deviceId, chapters: request.chapters, mode: request.mode, now: this.now() }));
+  }
+
+  /** What the jobs of a prepared batch would probably cost: models and prices only, so no API key is needed. */
+  estimateState(bookFolder: string, state: QueueState): number {
+    const executor = this.executor(bookFolder, Math.min(...state.jobs.map((j) => j.chapter)), NO_MODEL);
     return state.jobs.reduce((sum, job) => sum + executor.estimateCostUsd(job), 0);
   }
 
   /** Starts a batch; refuses while the book has an unfinished one (resume, take over or discard it first). */
   async start(bookFolder: string, request: BatchRequest): Promise<void> {
-    const saved = await this.state(bookFolder);
-    if (saved && isUnfinished(saved)) {
-      throw new Error(
-        belongsTo(saved, this.deviceId)
-          ? `${bookFolder} has an unfinished batch; resume or discard it in the queue panel first`
-          : `${bookFolder} has an unfinished batch started on another device (${saved.deviceId}); take it over in the queue panel, or let it finish there`,
-      );
-    }
     const state = buildBatch({
-      batchId: `${new Date(this.now()).toISOString().slice(0, 10)}-${Math.random().toString(16).slice(2, 10)}`,
+      batchId: this.newBatchId(),
       bookFolder,
       deviceId: this.deviceId,
       chapters: request.chapters,
@@ -120,7 +116,40 @@ export class QueueController {
       now: this.now(),
       ...(request.costCapUsd !== null ? { costCapUsd: request.costCapUsd } : {}),
     });
-    await this.run(bookFolder, state, request.concurrency);
+    await this.startState(bookFolder, state, request.concurrency);
+  }
+
+  /**
+   * Runs a prepared batch (some kinds of jobs only: "Write chapter", "Check the whole book"); refused, like
+   * `start`, while the book has an unfinished batch. Resolves when it has run (done, paused or blocked).
+   */
+  async startState(bookFolder: string, state: QueueState, concurrency: number): Promise<void> {
+    const saved = await this.state(bookFolder);
+    if (saved && isUnfinished(saved)) {
+      throw new Error(
+        belongsTo(saved, this.deviceId)
+          ? `${bookFolder} has an unfinished batch; resume it, or discard it, in the queue panel first`
+          : `${bookFolder} has an unfinished batch started on another device (${saved.deviceId}); take it over in the queue panel, or let it finish there`,
+      );
+    }
+    await this.run(bookFolder, state, concurrency);
+  }
+
+  newBatchId(): string {
+    return `${new Date(this.now()).toISOString().slice(0, 10)}-${Math.random().toString(16).slice(2, 10)}`;
+  }
+
+  /**
+   * Forgets the book's batch. The file is renamed (`queue.discarded-<time>.json`), never deleted: it may
+   * hold drafts that were paid for and never applied. Chapters already written stay as they are.
+   */
+  async discard(bookFolder: string): Promise<void> {
+    if (this.isRunning(bookFolder)) throw new Error("stop the batch before discarding it");
+    const adapter = this.options.app.vault.adapter;
+    const path = queuePath(bookFolder);
+    if (await adapter.exists(path)) await adapter.rename(path, path.replace(/\.json$/, `.discarded-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`));
+    this.states.set(bookFolder, null);
+    this.emit({ type: "state", bookFolder, state: null, running: false });
   }
 
   /** Runs this device's unfinished batch of a book again (failed jobs retried, paused ones resumed). */
@@ -176,9 +205,12 @@ export class QueueController {
     else await this.resume(bookFolder);
   }
 
-  /** The chapter the writer has open goes first. */
+  /**
+   * The chapter the writer has open goes first, in the saved batch it will run from. A running batch keeps
+   * the order it started with (the runner owns its state while it runs).
+   */
   async focusChapter(bookFolder: string, chapter: number | null): Promise<void> {
-    if (this.isRunning(bookFolder)) return; // The running state is the runner's; it picks the change up next run.
+    if (this.isRunning(bookFolder)) return;
     const saved = await this.state(bookFolder);
     if (saved && isUnfinished(saved)) await this.save(bookFolder, prioritizeChapter(saved, chapter));
   }
@@ -254,6 +286,9 @@ export class QueueController {
     this.emit({ type: "state", bookFolder, state, running: this.isRunning(bookFolder) });
   }
 }
+
+/** For estimates: a model that refuses to be called, so working out a cost needs no API key. */
+const NO_MODEL: Llm = { complete: () => Promise.reject(new Error("an estimate calls no model")) };
 
 export function isUnfinished(state: QueueState): boolean {
   return state.jobs.some((j) => j.state !== "succeeded" && j.state !== "cancelled");

@@ -172,8 +172,8 @@ describe("the Obsidian stand-in", () => {
     await expect(app.vault.create("Missing/a.md", "y")).rejects.toThrow(/ENOENT/);
   });
 
-  it("throws for members it does not model rather than guessing", () => {
+  it("throws for members it does not model rather than guessing", async () => {
     const app = createStubApp();
-    expect(() => app.vault.adapter).toThrow(/not part of the Obsidian stand-in/);
+    await expect(app.vault.copy(null, "b.md")).rejects.toThrow(/not part of the Obsidian stand-in/);
   });
 });
