@@ -174,6 +174,6 @@ describe("the Obsidian stand-in", () => {
 
   it("throws for members it does not model rather than guessing", async () => {
     const app = createStubApp();
-    await expect(app.vault.copy(null, "b.md")).rejects.toThrow(/not part of the Obsidian stand-in/);
+    await expect(app.vault.copy()).rejects.toThrow(/not part of the Obsidian stand-in/);
   });
 });
