@@ -1033,3 +1033,47 @@ export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal>
   setContent = unstubbed("Modal.setContent");
   setCloseCallback = unstubbed("Modal.setCloseCallback");
 }
+
+/** Desktop, as the tests run; a test of mobile behaviour sets `Platform.isMobile` itself and restores it. */
+export const Platform = {
+  isDesktop: true,
+  isMobile: false,
+  isDesktopApp: true,
+  isMobileApp: false,
+  isIosApp: false,
+  isAndroidApp: false,
+  isPhone: false,
+  isTablet: false,
+  isMacOS: false,
+  isWin: false,
+  isLinux: true,
+  isSafari: false,
+  resourcePathPrefix: "app://local/",
+};
+
+/**
+ * Obsidian's requestUrl over the runtime's fetch: no CORS in the app, and here none is enforced either
+ * (Node's fetch). With `throw: false` an error status is returned rather than thrown, as in Obsidian.
+ */
+export async function requestUrl(request: string | obsidian.RequestUrlParam): Promise<obsidian.RequestUrlResponse> {
+  const params = typeof request === "string" ? { url: request } : request;
+  const response = await fetch(params.url, {
+    method: params.method ?? "GET",
+    ...(params.headers ? { headers: params.headers } : {}),
+    ...(params.body !== undefined ? { body: params.body as string } : {}),
+  });
+  const buffer = await response.arrayBuffer();
+  const text = new TextDecoder().decode(buffer);
+  if (params.throw !== false && response.status >= 400) throw new Error(`Request failed, status ${response.status}`);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => (headers[key] = value));
+  return {
+    status: response.status,
+    headers,
+    arrayBuffer: buffer,
+    text,
+    get json(): unknown {
+      return JSON.parse(text);
+    },
+  } as obsidian.RequestUrlResponse;
+}
