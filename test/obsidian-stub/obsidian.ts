@@ -1075,5 +1075,5 @@ export async function requestUrl(request: string | obsidian.RequestUrlParam): Pr
     get json(): unknown {
       return JSON.parse(text);
     },
-  } as obsidian.RequestUrlResponse;
+  };
 }
