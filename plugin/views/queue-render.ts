@@ -193,7 +193,9 @@ function renderChapters(
     const jobs = (byChapter.get(chapter) ?? []).sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
     const group = list.createDiv({ cls: "bookwright-queue-chapter", attr: { "data-chapter": chapter } });
     const head = group.createDiv({ cls: "bookwright-queue-chapter-head" });
-    const title = input.chapterTitles?.get(chapter);
+    const given = input.chapterTitles?.get(chapter);
+    // A stub's title is "Chapter N" already; saying it twice reads as a glitch.
+    const title = given && given.trim().toLowerCase() !== `chapter ${chapter}` ? given : undefined;
     const link = head.createEl("a", { cls: "bookwright-queue-chapter-link", text: title ? `Chapter ${chapter} · ${title}` : `Chapter ${chapter}`, attr: { href: "#" } });
     link.addEventListener("click", (evt) => {
       evt.preventDefault();

@@ -36,6 +36,8 @@ export interface RenderOptions {
   height?: number;
   /** A narrow root styled like Obsidian's sidebar, for side panels. */
   sidebar?: boolean;
+  /** JSON the scenario reads as `window.__scenarioData` (notes, a batch's state, events). */
+  data?: unknown;
 }
 
 /** Bundles `scenario` (a path below test/browser/scenarios/) for the browser. */
@@ -72,6 +74,11 @@ export async function renderScenario(browser: Browser, scenario: string, options
   const theme = await readFile(nodePath.join(repo, "test", "browser", "obsidian-theme.css"), "utf8");
   const styles = existsSync(nodePath.join(repo, "styles.css")) ? await readFile(nodePath.join(repo, "styles.css"), "utf8") : "";
   await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>${theme}</style><style>${styles}</style></head><body><div id="root"${options.sidebar ? ' class="sidebar"' : ""}></div></body></html>`);
+  if (options.data !== undefined) {
+    await page.evaluate((data) => {
+      (window as unknown as { __scenarioData: unknown }).__scenarioData = data;
+    }, options.data);
+  }
   await page.addScriptTag({ content: await bundle(scenario) });
   await page.waitForFunction(() => (window as unknown as { __scenarioDone?: boolean; __scenarioError?: string }).__scenarioDone === true || (window as unknown as { __scenarioError?: string }).__scenarioError !== undefined, undefined, { timeout: 30_000 });
   const failed = await page.evaluate(() => (window as unknown as { __scenarioError?: string }).__scenarioError);

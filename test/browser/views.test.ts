@@ -1,10 +1,13 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, renderScenario } from "./harness";
+import { launchBrowser, renderScenario, screenshot } from "./harness";
+import { runLoop, type LoopData } from "./loop";
 
 let browser: Browser;
+let loop: LoopData;
+
 beforeAll(async () => {
-  browser = await launchBrowser();
+  [browser, loop] = await Promise.all([launchBrowser(), runLoop()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -16,8 +19,47 @@ describe("the browser harness", () => {
     expect(await page.locator(".setting-item-name").allTextContents()).toEqual(["Concurrency", "Plan ahead"]);
     expect(await page.locator(".checkbox-container.is-enabled").count()).toBe(1);
     expect(await page.locator(".modal-content p").textContent()).toBe("Inside the modal");
-    const background = await page.evaluate(() => getComputedStyle(document.querySelector("button, .setting-item") ?? document.body).borderTopColor);
-    expect(background).not.toBe("");
+    await page.close();
+  });
+});
+
+describe("the writer's loop, as the writer sees it (screenshots in docs/screenshots/)", () => {
+  it("the batch ran to the end: three chapters written, checked, characters and timeline kept", () => {
+    expect(loop.final.jobs.every((j) => j.state === "succeeded")).toBe(true);
+    const paths = Object.keys(loop.notes);
+    expect(paths.filter((p) => p.includes("/Reports/"))).toHaveLength(3);
+    expect(paths.filter((p) => p.includes("/Briefs/"))).toHaveLength(3);
+    expect(paths.some((p) => p.endsWith("/Timeline.md"))).toBe(true);
+  });
+
+  it("queue panel mid-batch: chapter 1 done, chapter 2 drafting with its words, bar and cost", async () => {
+    const page = await renderScenario(browser, "queue-panel.ts", { data: loop, sidebar: true, width: 380, height: 640 });
+    const text = (await page.locator("#root").textContent()) ?? "";
+    expect(text).toMatch(/Chapter 1/);
+    expect(text).toMatch(/Chapter 2/);
+    expect(text).toMatch(/drafting/i);
+    expect(text).toMatch(/\$\d+\.\d\d/);
+    expect(await page.locator(".bookwright-queue-chapter").count()).toBe(3);
+    await screenshot(page, "queue-panel-mid-batch", "#root");
+    await page.close();
+  });
+
+  it("dashboard: the chapter grid by status, words against the target, the cost", async () => {
+    const page = await renderScenario(browser, "dashboard.ts", { data: loop, width: 900, height: 600 });
+    expect(await page.locator("button.bookwright-chapter-cell").count()).toBe(3);
+    expect(await page.locator(".bookwright-dashboard-title").textContent()).toBe("The Lighthouse Keeper");
+    expect((await page.locator("#root").textContent()) ?? "").toMatch(/30,000/);
+    await screenshot(page, "dashboard", "#root");
+    await page.close();
+  });
+
+  it("settings: the key by its secret's name, never the key; models, generation, exports", async () => {
+    const page = await renderScenario(browser, "settings.ts", { width: 900, height: 1400 });
+    const text = (await page.locator("#root").textContent()) ?? "";
+    expect(text).not.toContain("sk-ant-example");
+    expect(text).toMatch(/Test connection/i);
+    expect(await page.locator(".setting-item-heading").count()).toBeGreaterThanOrEqual(5);
+    await screenshot(page, "settings", "#root");
     await page.close();
   });
 });
