@@ -19,7 +19,10 @@ import { BookwrightSettingTab } from "./settings-tab";
 import { registerStatusBar } from "./status-bar";
 import { ObsidianVault } from "./vault/obsidian-vault";
 import { registerDashboard } from "./views/dashboard-view";
+import { registerCharactersView } from "./views/characters-view";
 import { registerQueueView } from "./views/queue-view";
+import { registerReportView } from "./views/report-view";
+import { registerTimelineView } from "./views/timeline-view";
 
 /** Where an API key found in plain text in data.json (an old habit) is moved to. */
 const MOVED_KEY_SECRET = "bookwright-anthropic-api-key";
@@ -42,6 +45,9 @@ export default class BookwrightPlugin extends Plugin {
     registerRevisionCommands(this, { vault });
     registerQueueView(this, controller, { settings });
     registerDashboard(this, { vault, controller });
+    registerReportView(this, { vault });
+    registerCharactersView(this, { vault });
+    registerTimelineView(this, { vault });
     registerStatusBar(this, { vault });
     this.addSettingTab(
       new BookwrightSettingTab(this.app, this, {

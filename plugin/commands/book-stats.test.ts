@@ -1,8 +1,7 @@
 import type { Command } from "obsidian";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import manifest from "../../manifest.json";
-import { commandsOf, createStubApp, Modal, Notice, Plugin, type StubApp } from "../../test/obsidian-stub/obsidian";
-import BookwrightPlugin from "../main";
+import { createStubApp, Modal, Notice, Plugin, type StubApp } from "../../test/obsidian-stub/obsidian";
 import { ObsidianVault } from "../vault/obsidian-vault";
 import { bookFolderOf, registerBookStatsCommand } from "./book-stats";
 
@@ -214,35 +213,5 @@ describe("the Show book stats command", () => {
     await settled();
     expect(Modal.showing).toEqual([]);
     expect(Notice.messages).toEqual(["Could not read the book: the disk went away"]);
-  });
-});
-
-describe("BookwrightPlugin", () => {
-  it("registers exactly the Show book stats command, with no default hotkey", () => {
-    const plugin = new BookwrightPlugin(createStubApp(), manifest);
-    plugin.onload();
-    const commands = commandsOf(plugin);
-    // Obsidian prefixes the id and name with the plugin's own (see the stand-in's Plugin.addCommand).
-    expect(commands.map((c) => [c.id, c.name])).toEqual([["bookwright:show-book-stats", "Bookwright: Show book stats"]]);
-    // Obsidian's guidelines: plugins must not set default hotkeys; users choose their own.
-    expect(commands[0]).not.toHaveProperty("hotkeys");
-    expect(commands[0]?.checkCallback).toBeTypeOf("function");
-  });
-
-  it("reads the book through the app's vault once loaded", async () => {
-    const { app } = await vaultWith(NOTES);
-    const plugin = new BookwrightPlugin(app, manifest);
-    plugin.load();
-    app.workspace.setActiveFile(fileAt(app, "Lighthouse/Research/Tides/Spring tides.md"));
-    expect(checkCallbackOf(commandsOf(plugin)[0])(false)).toBe(true);
-    await settled();
-    expect(shownModal().titleEl.text).toBe("The Lighthouse Keeper");
-  });
-
-  it("drops its command when unloaded", () => {
-    const plugin = new BookwrightPlugin(createStubApp(), manifest);
-    plugin.load();
-    plugin.unload();
-    expect(commandsOf(plugin)).toEqual([]);
   });
 });

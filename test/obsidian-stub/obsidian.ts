@@ -1073,7 +1073,7 @@ export async function requestUrl(request: string | obsidian.RequestUrlParam): Pr
     arrayBuffer: buffer,
     text,
     get json(): unknown {
-      return JSON.parse(text);
+      return JSON.parse(text) as unknown;
     },
   };
 }

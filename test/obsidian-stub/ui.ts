@@ -573,6 +573,14 @@ export abstract class View {
     return this.icon;
   }
 
+  getState(): Record<string, unknown> {
+    return {};
+  }
+
+  setState(_state: unknown, _result: unknown): Promise<void> {
+    return Promise.resolve();
+  }
+
   async open(_state: Record<string, unknown>): Promise<void> {
     await this.onOpen();
   }
