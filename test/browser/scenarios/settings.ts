@@ -10,8 +10,8 @@ export default function scenario(root: HTMLElement): void {
   const app = createStubApp();
   app.secretStorage.setSecret("anthropic-api-key", "sk-ant-example");
   let settings: BookwrightSettings = { ...DEFAULT_SETTINGS, apiKeySecret: "anthropic-api-key", models: { writer: "claude-opus-4-5" } };
-  const plugin = new ScenarioPlugin(app as never, { id: "bookwright", name: "Bookwright", version: "0.1.0", minAppVersion: "1.11.4", author: "", description: "" });
-  const tab = new BookwrightSettingTab(app as never, plugin, {
+  const plugin = new ScenarioPlugin(app, { id: "bookwright", name: "Bookwright", version: "0.1.0", minAppVersion: "1.11.4", author: "", description: "" });
+  const tab = new BookwrightSettingTab(app, plugin, {
     settings: () => settings,
     save: (next) => {
       settings = next;

@@ -5,8 +5,8 @@ export default function scenario(root: HTMLElement): void {
   root.createEl("h2", { text: "Harness check" });
   new Setting(root).setName("Concurrency").setDesc("Jobs at once").addText((t) => t.setValue("3"));
   new Setting(root).setName("Plan ahead").addToggle((t) => t.setValue(true));
-  const modal = new Modal(new App() as never);
+  const modal = new Modal(new App());
   modal.setTitle("A modal");
   modal.open();
-  (modal.contentEl as unknown as HTMLElement).createEl("p", { text: "Inside the modal" });
+  (modal.contentEl).createEl("p", { text: "Inside the modal" });
 }
