@@ -62,4 +62,37 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
     await screenshot(page, "settings", "#root");
     await page.close();
   });
+
+  it("continuity report: the finding with its quote, the earlier fact, and a fix to accept", async () => {
+    const page = await renderScenario(browser, "report.ts", { data: loop, sidebar: true, width: 420, height: 700 });
+    const text = (await page.locator("#root").textContent()) ?? "";
+    expect(text).toContain("Jon said her eyes were blue");
+    expect(text).toMatch(/chapter 2/i);
+    expect(text).toMatch(/grey/);
+    await screenshot(page, "continuity-report", "#root");
+    await page.close();
+  });
+
+  it("characters: a node per character, the relationship as an edge, appearances listed", async () => {
+    const page = await renderScenario(browser, "characters.ts", { data: loop, width: 720, height: 640 });
+    expect(await page.locator("svg circle").count()).toBeGreaterThanOrEqual(2);
+    const text = (await page.locator("#root").textContent()) ?? "";
+    expect(text).toContain("Mara Quill");
+    expect(text).toContain("Jon Harrow");
+    // Selecting a character lists the chapters they appear in, with their part and state.
+    await page.locator("svg circle").last().click();
+    await page.waitForTimeout(200);
+    expect((await page.locator("#root").textContent()) ?? "").toMatch(/Chapter 1/);
+    await screenshot(page, "characters", "#root");
+    await page.close();
+  });
+
+  it("timeline: the events of the three chapters in story order, each linked to its chapter", async () => {
+    const page = await renderScenario(browser, "timeline.ts", { data: loop, width: 720, height: 520 });
+    const text = (await page.locator("#root").textContent()) ?? "";
+    expect(text).toContain("Jon brings the letter");
+    expect(text.indexOf("The storm reaches Skerry Rock")).toBeLessThan(text.indexOf("Mara reads the last log entry"));
+    await screenshot(page, "timeline", "#root");
+    await page.close();
+  });
 });
