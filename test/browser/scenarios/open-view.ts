@@ -5,7 +5,7 @@ import type { StubApp } from "../../obsidian-stub/obsidian";
 
 export async function openView(app: StubApp, plugin: Plugin, type: string, activePath: string, root: HTMLElement, settleMs = 400): Promise<WorkspaceLeaf> {
   app.workspace.setActiveFile(app.vault.getAbstractFileByPath(activePath) as TFile);
-  const leaf = app.workspace.getRightLeaf(false) as ObsidianLeaf as unknown as WorkspaceLeaf;
+  const leaf = app.workspace.getRightLeaf(false) as unknown as WorkspaceLeaf;
   await leaf.setViewState({ type, active: true });
   root.appendChild(leaf.containerEl);
   // The views load the book asynchronously (and debounce); give them time to draw.
