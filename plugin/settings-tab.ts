@@ -62,6 +62,12 @@ const CUSTOM_SERVER = "custom";
 const MIN_FONT_PT = 8;
 const MAX_FONT_PT = 16;
 
+/**
+ * Built with `display()`, which lint flags (prefer-setting-definitions): the declarative
+ * `getSettingDefinitions()` API exists only from Obsidian 1.13, and on 1.13+ Obsidian would then skip
+ * `display()`, while Bookwright supports 1.11.4 (secret storage) upwards. Settings search on 1.13 is the
+ * price; the tab works on every supported version.
+ */
 export class BookwrightSettingTab extends PluginSettingTab {
   /** The settings as edited here; every change is saved from this, so quick changes never undo each other. */
   private draft: BookwrightSettings = structuredClone(DEFAULT_SETTINGS);

@@ -1057,6 +1057,7 @@ export const Platform = {
  */
 export async function requestUrl(request: string | obsidian.RequestUrlParam): Promise<obsidian.RequestUrlResponse> {
   const params = typeof request === "string" ? { url: request } : request;
+  // The stand-in of requestUrl itself: fetch is what it is built on here (lint's requestUrl advice is for plugins).
   const response = await fetch(params.url, {
     method: params.method ?? "GET",
     ...(params.headers ? { headers: params.headers } : {}),

@@ -19,6 +19,7 @@ export default function scenario(root: HTMLElement): void {
     },
     testConnection: () => Promise.resolve({ ok: true, model: "claude-sonnet-4-6", latencyMs: 412 }),
   });
+  // display(), as Obsidian before 1.13 calls it (see the comment on BookwrightSettingTab).
   tab.display();
   root.appendChild(tab.containerEl);
 }
