@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import * as nodePath from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
+import { readChapterRange } from "../../shared/book/chapter-range";
 import { loadBook } from "../../shared/book/scan";
 import type { AgentModels } from "../../shared/agents/run";
 import { AnthropicLlm } from "../../shared/llm/anthropic-llm";
@@ -65,18 +66,20 @@ export function cliDeviceId(): string {
 
 /** `1-7`, `3`, `1,4,6-9` → sorted chapter numbers; throws naming the part that is not a chapter range. */
 export function parseChapterRange(text: string): number[] {
-  const out = new Set<number>();
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const match = /^(\d+)(?:\s*[-–]\s*(\d+))?$/.exec(part);
-    if (!match) throw new Error(`--chapters: '${part}' is not a chapter number or a range such as 1-7`);
-    const from = Number(match[1]);
-    const to = match[2] === undefined ? from : Number(match[2]);
-    if (from < 1 || to < from) throw new Error(`--chapters: '${part}' is not a range of chapters from 1 upwards`);
-    if (to - from > 999) throw new Error(`--chapters: '${part}' is more than 1,000 chapters`);
-    for (let n = from; n <= to; n++) out.add(n);
+  const read = readChapterRange(text, 1000);
+  if ("chapters" in read) return read.chapters;
+  const p = read.problem;
+  switch (p.reason) {
+    case "empty":
+      throw new Error("--chapters: expected chapter numbers such as 1-7");
+    case "not-a-range":
+      throw new Error(`--chapters: '${p.part}' is not a chapter number or a range such as 1-7`);
+    case "below-one":
+    case "backwards":
+      throw new Error(`--chapters: '${p.part}' is not a range of chapters from 1 upwards`);
+    case "too-many":
+      throw new Error(`--chapters: '${p.part}' is more than 1,000 chapters`);
   }
-  if (out.size === 0) throw new Error("--chapters: expected chapter numbers such as 1-7");
-  return [...out].sort((a, b) => a - b);
 }
 
 /** `--model claude-x` for every agent, or `--model writer=claude-x` for one; repeatable. */

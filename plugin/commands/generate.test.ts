@@ -373,7 +373,8 @@ describe("parseChapterRange", () => {
     expect(parseChapterRange("4")).toEqual({ chapters: [4] });
     expect(parseChapterRange("0-2")).toEqual({ error: "“0-2”: chapters are numbered from 1." });
     expect(parseChapterRange("1-1000")).toEqual({ error: "“1-1000” is more than 200 chapters; generate at most 200 at once." });
-    expect(parseChapterRange("1,,2")).toEqual({ error: "“1,,2” is not a chapter or a range of chapters; write it like 1-7 or 2, 4." });
+    // A doubled comma is a slip, not a different request: read as "1, 2", as the CLI does (shared/book/chapter-range.ts).
+    expect(parseChapterRange("1,,2")).toEqual({ chapters: [1, 2] });
     expect(chapterList([1, 2, 3, 5])).toBe("chapters 1–3, 5");
     expect(chapterList([4])).toBe("chapter 4");
   });

@@ -8,6 +8,7 @@
  * offered only while a chapter of a book is the active note. Failures reach the writer as notices in plain
  * words; the queue panel keeps the details.
  */
+import { readChapterRange } from "../../shared/book/chapter-range";
 import { Modal, Notice, Setting, TFile, TFolder, type App, type Plugin, type TAbstractFile } from "obsidian";
 import { loadBook } from "../../shared/book/scan";
 import type { BatchMode, JobKind } from "../../shared/queue/jobs";
@@ -189,21 +190,21 @@ export type ChapterRange = { chapters: number[] } | { error: string };
  */
 export function parseChapterRange(text: string, max = MAX_CHAPTERS_PER_BATCH): ChapterRange {
   const trimmed = text.trim();
-  if (trimmed === "") return { error: "Enter the chapters to generate, like 1-7 or 2, 4." };
-  const chapters = new Set<number>();
-  for (const raw of trimmed.split(/\s*,\s*/)) {
-    const part = raw.trim();
-    const match = /^(\d+)(?:\s*[-–—]\s*(\d+))?$/.exec(part);
-    if (!match?.[1]) return { error: `“${part || trimmed}” is not a chapter or a range of chapters; write it like 1-7 or 2, 4.` };
-    const from = Number(match[1]);
-    const to = match[2] === undefined ? from : Number(match[2]);
-    if (from < 1 || to < 1) return { error: `“${part}”: chapters are numbered from 1.` };
-    if (to < from) return { error: `“${part}” runs backwards; write it low to high, like ${to}-${from}.` };
-    if (to - from + 1 > max) return { error: `“${part}” is more than ${max} chapters; generate at most ${max} at once.` };
-    for (let n = from; n <= to; n++) chapters.add(n);
-    if (chapters.size > max) return { error: `“${trimmed}” is more than ${max} chapters; generate at most ${max} at once.` };
+  const read = readChapterRange(trimmed, max);
+  if ("chapters" in read) return read;
+  const p = read.problem;
+  switch (p.reason) {
+    case "empty":
+      return { error: "Enter the chapters to generate, like 1-7 or 2, 4." };
+    case "not-a-range":
+      return { error: `“${p.part || trimmed}” is not a chapter or a range of chapters; write it like 1-7 or 2, 4.` };
+    case "below-one":
+      return { error: `“${p.part}”: chapters are numbered from 1.` };
+    case "backwards":
+      return { error: `“${p.part}” runs backwards; write it low to high, like ${p.to}-${p.from}.` };
+    case "too-many":
+      return { error: `“${p.part}” is more than ${p.max} chapters; generate at most ${p.max} at once.` };
   }
-  return { chapters: [...chapters].sort((a, b) => a - b) };
 }
 
 /** A cost cap as typed: "" is no cap, else a positive number of dollars ("5", "$2.50"). */
