@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { registerCheckCommand } from "./commands/check";
 import { registerEvalCommand } from "./commands/eval";
+import { registerExportCommand } from "./commands/export";
 import { registerGenerateCommand, registerQueueCommand } from "./commands/generate";
 import { registerImportCommand } from "./commands/import";
 import { registerStatsCommand } from "./commands/stats";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerGenerateCommand(program);
   registerQueueCommand(program);
   registerCheckCommand(program);
+  registerExportCommand(program);
   return program;
 }
 

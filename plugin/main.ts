@@ -9,6 +9,7 @@ import { DEFAULT_AGENT_MODELS } from "../shared/agents/run";
 import { scanBooks } from "../shared/book/scan";
 import { testConnection } from "../shared/llm/connection-test";
 import { registerBookStatsCommand } from "./commands/book-stats";
+import { registerExportCommand } from "./commands/export";
 import { registerGenerateCommands } from "./commands/generate";
 import { registerBookCommands } from "./commands/new-book";
 import { registerRevisionCommands } from "./commands/revisions";
@@ -43,6 +44,7 @@ export default class BookwrightPlugin extends Plugin {
     registerBookCommands(this, { vault });
     registerGenerateCommands(this, { controller, vault, settings });
     registerRevisionCommands(this, { vault });
+    registerExportCommand(this, { vault });
     registerQueueView(this, controller, { settings });
     registerDashboard(this, { vault, controller });
     registerReportView(this, { vault });

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { loadBook } from "../../shared/book/scan";
+import { WordCounter } from "../../shared/book/words";
+import { buildBookModel } from "../../shared/export/book-model";
+import { toPlainText } from "../../shared/export/text-formats";
+import { writeExport } from "../../shared/export/write-export";
+import { importManuscript, writeBookFolder } from "../../shared/import/import-manuscript";
+import { MemoryVault } from "../../shared/testing/memory-vault";
+import { registerExportCommand } from "./export";
+
+const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
+
+/** Runs `bookwright export …` in-process and returns what it printed and the exit code it set. */
+async function runExport(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((text: string) => void out.push(text));
+  const error = vi.spyOn(console, "error").mockImplementation((text: string) => void err.push(text));
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    const program = new Command("bookwright").exitOverride();
+    registerExportCommand(program);
+    await program.parseAsync(["export", ...args], { from: "user" });
+    return { out: out.join("\n"), err: err.join("\n"), exitCode: process.exitCode as number | undefined };
+  } finally {
+    process.exitCode = before;
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe("bookwright export", () => {
+  let temp: string;
+  let book: string;
+  beforeEach(async () => {
+    temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-export-"));
+    book = path.join(temp, "Tides");
+    await mkdir(path.join(book, "Chapters"), { recursive: true });
+    await writeFile(path.join(book, "Book.md"), "---\nbookwright: book\ntitle: Tides\nauthor: Ada Quill\n---\n");
+    await writeFile(path.join(book, "Chapters", "01 Storm.md"), "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\n\"Don't,\" she said -- *twice*.\n");
+    await writeFile(path.join(book, "Chapters", "02 Calm.md"), "---\nbookwright: chapter\nchapter: 2\ntitle: Calm\n---\nIt was calm.\n\n***\n\nThen not.\n");
+  });
+  afterEach(async () => {
+    await rm(temp, { recursive: true, force: true });
+  });
+
+  it("writes a TXT into Exports/ and prints its path and word count", async () => {
+    const { out, err, exitCode } = await runExport(book, "--format", "txt");
+    expect([err, exitCode]).toEqual(["", undefined]);
+    const file = path.join(book, "Exports", "Tides (txt).txt");
+    expect(out).toBe(`${file}\n2 chapters, 9 words`);
+    expect(await readFile(file, "utf8")).toBe(
+      `Tides\n\nby Ada Quill\n\n\nStorm\n\n“Don’t,” she said — twice.\n\n\nCalm\n\nIt was calm.\n\n${" ".repeat(33)}* * *\n\nThen not.\n`,
+    );
+  });
+
+  it("exports chosen chapters as Markdown with straight quotes when asked", async () => {
+    const { out, exitCode } = await runExport(book, "--format", "md", "--chapters", "1", "--no-smart-typography");
+    expect(exitCode).toBeUndefined();
+    const file = path.join(book, "Exports", "Tides (md).md");
+    expect(out.split("\n")[0]).toBe(file);
+    expect(await readFile(file, "utf8")).toBe("# Tides\n\nby Ada Quill\n\n## Storm\n\n\"Don't,\" she said -- _twice_.\n");
+  });
+
+  it.each([
+    [["--format", "pdf"], /--format pdf: expected txt or md/],
+    [["--format", "txt", "--chapters", "2-9"], /Tides has no chapter 3, 4, 5, 6, 7, 8, 9; it has chapters 1–2/],
+    [["--format", "txt", "--chapters", "x"], /--chapters: "x" is not a chapter number or range/],
+  ])("refuses %j, saying why", async (args, message) => {
+    const { err, exitCode } = await runExport(book, ...args);
+    expect(err).toMatch(message);
+    expect(exitCode).toBe(1);
+  });
+});
+
+describe("exporting Pride and Prejudice", () => {
+  it("writes 61 chapter headings and keeps the imported word count within 1%", async () => {
+    const imported = importManuscript(new Uint8Array(readFileSync(corpusPath)), { fileName: "pride-and-prejudice.gutenberg-1342.txt" });
+    const vault = new MemoryVault();
+    await writeBookFolder(vault, "Pride and Prejudice", imported);
+    const importedWords = (await loadBook(vault, "Pride and Prejudice")).chapters.reduce((sum, c) => sum + c.words, 0);
+    const model = await buildBookModel(vault, "Pride and Prejudice");
+    const text = toPlainText(model);
+    const written = await writeExport(vault, "Pride and Prejudice", { format: "txt", name: model.title, text });
+    const exported = await vault.read(written);
+    expect(exported).toBe(text);
+    const headings = exported.split("\n").filter((line) => /^Chapter \d+$/.test(line));
+    expect(headings).toEqual(Array.from({ length: 61 }, (_, i) => `Chapter ${i + 1}`));
+    const counter = new WordCounter("en");
+    const words = exported.split("\n").reduce((sum, line) => sum + counter.countText(line), 0);
+    expect(importedWords).toBeGreaterThan(120_000);
+    expect(Math.abs(words - importedWords) / importedWords).toBeLessThan(0.01);
+  });
+});

@@ -1,0 +1,101 @@
+// @vitest-environment happy-dom
+import type { Command } from "obsidian";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import manifest from "../../manifest.json";
+import { installObsidianDomHelpers } from "../../test/obsidian-dom/dom-helpers";
+import { createStubApp, Modal, Notice, Plugin } from "../../test/obsidian-stub/obsidian";
+import { ObsidianVault } from "../vault/obsidian-vault";
+import { registerExportCommand } from "./export";
+
+beforeAll(() => {
+  installObsidianDomHelpers(window);
+});
+
+beforeEach(() => {
+  Modal.reset();
+  Notice.reset();
+});
+
+class HostPlugin extends Plugin {}
+
+const NOTES: Record<string, string> = {
+  "Lighthouse/Book.md": "---\nbookwright: book\ntitle: The Lighthouse Keeper\n---\n",
+  "Lighthouse/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\nThe storm came.\n",
+  "Lighthouse/Chapters/02 Supply boat.md": "---\nbookwright: chapter\nchapter: 2\ntitle: Supply boat\n---\nNo boat came.\n",
+  "Inbox/Errands.md": "Buy lamp oil.\n",
+};
+
+async function setUp() {
+  const app = createStubApp();
+  const vault = new ObsidianVault(app);
+  for (const [path, text] of Object.entries(NOTES)) await vault.write(path, text);
+  const plugin = new HostPlugin(app, manifest);
+  plugin.load();
+  registerExportCommand(plugin, { vault });
+  const command = plugin.commands.find((c) => c.id === "bookwright:export-book") as Command;
+  return { app, vault, command };
+}
+
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function shownModal(): HTMLElement {
+  expect(Modal.showing).toHaveLength(1);
+  return Modal.showing[0]!.contentEl as unknown as HTMLElement;
+}
+
+function press(modal: HTMLElement, label: string): void {
+  const button = modal.findAll("button").find((b) => b.getText() === label);
+  if (!button) throw new Error(`no button ${label}`);
+  button.click();
+}
+
+function fill(modal: HTMLElement, value: string): void {
+  const input = modal.find("input[name='chapters']") as HTMLInputElement;
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+}
+
+const errors = (modal: HTMLElement) => modal.findAll(".bookwright-field-error").filter((e) => e.isShown()).map((e) => e.getText());
+
+describe("the Export book command", () => {
+  it("exports the open note's book as plain text into Exports/", async () => {
+    const { app, vault, command } = await setUp();
+    expect(command).not.toHaveProperty("hotkeys");
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Chapters/02 Supply boat.md"));
+    expect(command.checkCallback!(false)).toBe(true);
+    const modal = shownModal();
+    expect(modal.find("select")?.findAll("option").map((o) => o.getText())).toEqual(["Plain text", "Markdown"]);
+    press(modal, "Export");
+    for (let i = 0; i < 5; i++) await settled();
+    const path = "Lighthouse/Exports/The Lighthouse Keeper (txt).txt";
+    expect(Notice.messages).toEqual([`Exported to ${path}.`]);
+    expect(Modal.showing).toEqual([]);
+    expect(await vault.read(path)).toBe("The Lighthouse Keeper\n\n\nStorm\n\nThe storm came.\n\n\nSupply boat\n\nNo boat came.\n");
+  });
+
+  it("checks the chapters as they are typed and exports nothing until they are valid", async () => {
+    const { app, vault, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    fill(modal, "2-1");
+    expect(errors(modal)).toEqual(["2-1 runs backwards; write the lower number first."]);
+    press(modal, "Export");
+    await settled();
+    expect(await vault.exists("Lighthouse/Exports")).toBe(false);
+    fill(modal, "2");
+    expect(errors(modal)).toEqual([]);
+    const select = modal.find("select") as HTMLSelectElement;
+    select.value = "md";
+    select.dispatchEvent(new Event("change"));
+    press(modal, "Export");
+    for (let i = 0; i < 5; i++) await settled();
+    expect(await vault.read("Lighthouse/Exports/The Lighthouse Keeper (md).md")).toBe("# The Lighthouse Keeper\n\n## Supply boat\n\nNo boat came.\n");
+  });
+
+  it("is not offered outside a book", async () => {
+    const { app, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Inbox/Errands.md"));
+    expect(command.checkCallback!(true)).toBe(false);
+  });
+});

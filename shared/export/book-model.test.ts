@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { MemoryVault } from "../testing/memory-vault";
+import { buildBookModel, modelWordCount, parseChapter, parseChapterSelection, smartenText, type Block } from "./book-model";
+
+const para = (text: string): Block => ({ type: "paragraph", runs: [{ text }] });
+const plain = (markdown: string) => parseChapter(markdown, { smartTypography: false });
+
+describe("parseChapter", () => {
+  it.each<[string, string, Block[]]>([
+    ["star italics", "A *quiet* night.", [{ type: "paragraph", runs: [{ text: "A " }, { text: "quiet", italic: true }, { text: " night." }] }]],
+    ["underscore italics", "A _quiet_ night.", [{ type: "paragraph", runs: [{ text: "A " }, { text: "quiet", italic: true }, { text: " night." }] }]],
+    ["bold", "A **loud** night.", [{ type: "paragraph", runs: [{ text: "A " }, { text: "loud", bold: true }, { text: " night." }] }]],
+    ["bold italics", "***Now.***", [{ type: "paragraph", runs: [{ text: "Now.", italic: true, bold: true }] }]],
+    ["*** scene break", "One.\n\n***\n\nTwo.", [para("One."), { type: "sceneBreak" }, para("Two.")]],
+    ["* * * scene break", "One.\n\n* * *\n\nTwo.", [para("One."), { type: "sceneBreak" }, para("Two.")]],
+    ["--- scene break", "One.\n\n---\n\nTwo.", [para("One."), { type: "sceneBreak" }, para("Two.")]],
+    ["--- right under a paragraph is a break, not a heading", "One.\n---\nTwo.", [para("One."), { type: "sceneBreak" }, para("Two.")]],
+    ["lone # scene break", "One.\n\n#\n\nTwo.", [para("One."), { type: "sceneBreak" }, para("Two.")]],
+    ["block quote", "> Dear sir,\n>\n> No.", [{ type: "blockquote", blocks: [para("Dear sir,"), para("No.")] }]],
+    ["bullet list", "- eggs\n- *milk*", [{ type: "list", ordered: false, start: 1, items: [[para("eggs")], [{ type: "paragraph", runs: [{ text: "milk", italic: true }] }]] }]],
+    ["numbered list", "3. three\n4. four", [{ type: "list", ordered: true, start: 3, items: [[para("three")], [para("four")]] }]],
+    ["heading inside a chapter", "## Part two\n\nText.", [{ type: "heading", depth: 2, runs: [{ text: "Part two" }] }, para("Text.")]],
+    ["inline comment removed", "She %%fix this%% left.", [para("She left.")]],
+    ["multi-line comment removed", "One.\n\n%%\nnotes\n\nmore notes\n%%\n\nTwo.", [para("One."), para("Two.")]],
+    ["aliased wiki link", "He saw [[Anne Elliot|Anne]] there.", [para("He saw Anne there.")]],
+    ["wiki link", "He saw [[People/Anne]] there.", [para("He saw Anne there.")]],
+    ["wiki link to a heading", "See [[Notes#Storm]].", [para("See Notes.")]],
+    ["embed dropped", "Look: ![[map.png]] here.\n\n![[Other note]]", [para("Look: here.")]],
+    ["footnote kept as text", "A fact.[^1]\n\n[^1]: The source.", [para("A fact.[^1]"), para("[^1]: The source.")]],
+    ["soft line break is a space", "one\ntwo", [para("one two")]],
+    ["hard line break kept", "one\\\ntwo", [para("one\ntwo")]],
+    ["markdown link keeps its text", "A [link](https://example.com).", [para("A link.")]],
+    ["html comment dropped", "<!-- hidden -->\n\nShown.", [para("Shown.")]],
+    ["indented prose is a paragraph, not code", "    Indented first line.", [para("Indented first line.")]],
+    ["fenced code kept exactly", "```\nlet x = \"a\";\n```", [{ type: "code", text: 'let x = "a";' }]],
+  ])("%s", (_name, markdown, expected) => {
+    expect(plain(markdown)).toEqual(expected);
+  });
+});
+
+describe("smart typography", () => {
+  it.each([
+    ['"Hello," she said.', "“Hello,” she said."],
+    ["I don't know.", "I don’t know."],
+    ["the Bennets' house", "the Bennets’ house"],
+    ['"She said \'no\' to me."', "“She said ‘no’ to me.”"],
+    ['"\'Tis true," he said.', "“’Tis true,” he said."],
+    ["in the '90s", "in the ’90s"],
+    ["'Single quotes,' she said.", "‘Single quotes,’ she said."],
+    ["pages 10--20", "pages 10–20"],
+    ["wait--no", "wait—no"],
+    ["wait---no", "wait—no"],
+    ["And then...", "And then…"],
+    ['"Wait--" he began.', "“Wait—” he began."],
+    ['He said, "--and then"', "He said, “—and then”"],
+  ])("%s → %s", (input, expected) => {
+    expect(smartenText(input)).toBe(expected);
+  });
+
+  it("decides a quote's direction across styled runs", () => {
+    expect(parseChapter('"*Go*," she said, "*now*."')).toEqual([
+      { type: "paragraph", runs: [{ text: "“" }, { text: "Go", italic: true }, { text: ",” she said, “" }, { text: "now", italic: true }, { text: ".”" }] },
+    ]);
+  });
+
+  it("is on by default and leaves code alone", () => {
+    expect(parseChapter("It's...\n\n```\n'x'\n```")).toEqual([para("It’s…"), { type: "code", text: "'x'" }]);
+    expect(plain("It's...")).toEqual([para("It's...")]);
+  });
+});
+
+describe("parseChapterSelection", () => {
+  it.each<[string, ReturnType<typeof parseChapterSelection>]>([
+    ["all", { chapters: "all" }],
+    [" ", { chapters: "all" }],
+    ["1-3, 7", { chapters: [1, 2, 3, 7] }],
+    ["5", { chapters: [5] }],
+    ["3-1", { error: "3-1 runs backwards; write the lower number first." }],
+    ["one", { error: '"one" is not a chapter number or range; use "all" or numbers such as 1-5, 8.' }],
+  ])("%j", (text, expected) => {
+    expect(parseChapterSelection(text)).toEqual(expected);
+  });
+});
+
+const BOOK = {
+  "Tides/Book.md": "---\nbookwright: book\ntitle: Tides\nauthor: Ada Quill\nlanguage: en-GB\n---\n",
+  "Tides/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\n# Storm\n\nThe storm came.\n",
+  "Tides/Chapters/02 Calm.md": "---\nbookwright: chapter\nchapter: 2\ntitle: Calm\n---\nIt was calm.\n",
+  "Tides/Chapters/03 Boat.md": "---\nbookwright: chapter\nchapter: 3\ntitle: Boat\n---\nA boat.\n",
+};
+
+describe("buildBookModel", () => {
+  it("reads the book's metadata and every chapter in order, dropping a heading that repeats the title", async () => {
+    const vault = new MemoryVault().seed(BOOK);
+    const model = await buildBookModel(vault, "Tides");
+    expect(model).toEqual({
+      title: "Tides",
+      author: "Ada Quill",
+      language: "en-GB",
+      chapters: [
+        { number: 1, title: "Storm", blocks: [para("The storm came.")] },
+        { number: 2, title: "Calm", blocks: [para("It was calm.")] },
+        { number: 3, title: "Boat", blocks: [para("A boat.")] },
+      ],
+    });
+    expect(modelWordCount(model)).toBe(8);
+  });
+
+  it("exports the chosen chapters in reading order", async () => {
+    const vault = new MemoryVault().seed(BOOK);
+    const model = await buildBookModel(vault, "Tides", { chapters: [3, 1] });
+    expect(model.chapters.map((c) => c.number)).toEqual([1, 3]);
+  });
+
+  it("names the chapter numbers the book does not have", async () => {
+    const vault = new MemoryVault().seed(BOOK);
+    await expect(buildBookModel(vault, "Tides", { chapters: [2, 9, 12] })).rejects.toThrow("Tides has no chapter 9, 12; it has chapters 1–3");
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * The book as an exporter sees it: title, author, language and, per chapter, a list of blocks of styled
+ * text. Every export format (plain text and Markdown now; DOCX, PDF and EPUB later) renders this one
+ * model, so what counts as a scene break or an italic is decided once, here.
+ *
+ * Chapter bodies are parsed by mdast-util-from-markdown (CommonMark, no Node built-ins, so it bundles
+ * for Obsidian mobile). Obsidian's own syntax (comments, wiki links, embeds) is not CommonMark, so it is
+ * resolved in the source text before parsing.
+ */
+import { readChapterRange } from "../book/chapter-range";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import type { BlockContent, DefinitionContent, PhrasingContent, RootContent } from "mdast";
+import { findFrontmatter } from "../book/frontmatter";
+import { loadBook, type ChapterInfo } from "../book/scan";
+import { WordCounter } from "../book/words";
+import type { VaultFiles } from "../vault/vault-files";
+
+export interface Run {
+  text: string;
+  italic?: boolean;
+  bold?: boolean;
+}
+
+export type Block =
+  | { type: "paragraph"; runs: Run[] }
+  /** A heading inside a chapter; `depth` is the Markdown level (1–6) the writer used. */
+  | { type: "heading"; depth: number; runs: Run[] }
+  | { type: "sceneBreak" }
+  | { type: "blockquote"; blocks: Block[] }
+  /** Each item is its own list of blocks (a paragraph, or more, or a nested list). */
+  | { type: "list"; ordered: boolean; start: number; items: Block[][] }
+  | { type: "code"; text: string };
+
+export interface ModelChapter {
+  /** The chapter's `chapter` number; null for an unnumbered chapter (only exported with "all"). */
+  number: number | null;
+  title: string;
+  blocks: Block[];
+}
+
+export interface BookModel {
+  title: string;
+  author?: string;
+  language: string;
+  chapters: ModelChapter[];
+}
+
+export interface BookModelOptions {
+  /** Chapter numbers to export, in any order (they come out in reading order), or every chapter. @default "all" */
+  chapters?: number[] | "all";
+  /** Curly quotes and apostrophes, en/em dashes and ellipses. @default true */
+  smartTypography?: boolean;
+}
+
+/** Reads the book in `bookFolder` and parses the selected chapters. Throws naming any unknown chapter number. */
+export async function buildBookModel(vault: VaultFiles, bookFolder: string, options: BookModelOptions = {}): Promise<BookModel> {
+  const book = await loadBook(vault, bookFolder);
+  const chapters = selectChapters(book.chapters, options.chapters ?? "all", book.meta.title);
+  const smart = options.smartTypography ?? true;
+  const out: ModelChapter[] = [];
+  for (const chapter of chapters) {
+    const text = await vault.read(chapter.path);
+    const body = text.slice(findFrontmatter(text)?.bodyStart ?? 0).replace(/^\ufeff/, "");
+    out.push({ number: chapter.number, title: chapter.title, blocks: dropTitleHeading(parseChapter(body, { smartTypography: smart }), chapter.title) });
+  }
+  const author = book.meta.author?.trim();
+  return { title: book.meta.title, ...(author ? { author } : {}), language: book.meta.language, chapters: out };
+}
+
+function selectChapters(chapters: ChapterInfo[], wanted: number[] | "all", title: string): ChapterInfo[] {
+  if (wanted === "all") return chapters;
+  const have = new Set(chapters.map((c) => c.number));
+  const missing = [...new Set(wanted)].filter((n) => !have.has(n)).sort((a, b) => a - b);
+  if (missing.length > 0) {
+    const numbers = chapters.flatMap((c) => (c.number === null ? [] : [c.number]));
+    const range = numbers.length === 0 ? "it has no numbered chapters" : `it has ${describeNumbers(numbers)}`;
+    throw new Error(`${title} has no chapter ${missing.join(", ")}; ${range}`);
+  }
+  const set = new Set(wanted);
+  return chapters.filter((c) => c.number !== null && set.has(c.number));
+}
+
+/** `chapters 1–5, 7` from the numbers a book has. */
+function describeNumbers(numbers: number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}–${sorted[j]}`);
+    i = j;
+  }
+  return `chapter${sorted.length === 1 ? "" : "s"} ${parts.join(", ")}`;
+}
+
+/**
+ * Reads a chapter selection as typed: "all" (or blank), or numbers and ranges such as `1-5`, `3`,
+ * `1-3, 7, 9-10`. Returns the message to show when the text is none of those.
+ */
+export function parseChapterSelection(text: string): { chapters: number[] | "all" } | { error: string } {
+  const trimmed = text.trim();
+  if (trimmed === "" || trimmed.toLowerCase() === "all") return { chapters: "all" };
+  // A typo such as 1-100000 would otherwise build a huge list before the book is even read.
+  const read = readChapterRange(trimmed, 10_000);
+  if ("chapters" in read) return read;
+  const p = read.problem;
+  switch (p.reason) {
+    case "empty":
+    case "not-a-range":
+    case "below-one":
+      return { error: `"${p.reason === "empty" ? trimmed : p.part}" is not a chapter number or range; use "all" or numbers such as 1-5, 8.` };
+    case "backwards":
+      return { error: `${p.from}-${p.to} runs backwards; write the lower number first.` };
+    case "too-many":
+      return { error: `${p.part} is more chapters than any book has.` };
+  }
+}
+
+/** Words in the chapters' text (chapter titles left out), as the book's word count counts them. */
+export function modelWordCount(model: BookModel): number {
+  const counter = new WordCounter(model.language);
+  let words = 0;
+  const count = (blocks: Block[]): void => {
+    for (const block of blocks) {
+      if (block.type === "paragraph" || block.type === "heading") words += counter.countText(block.runs.map((r) => r.text).join(""));
+      else if (block.type === "blockquote") count(block.blocks);
+      else if (block.type === "list") for (const item of block.items) count(item);
+      else if (block.type === "code") words += counter.countText(block.text);
+    }
+  };
+  for (const chapter of model.chapters) count(chapter.blocks);
+  return words;
+}
+
+/** A chapter that starts with its own title as a heading would print the title twice. */
+function dropTitleHeading(blocks: Block[], title: string): Block[] {
+  const first = blocks[0];
+  if (first?.type !== "heading") return blocks;
+  const text = first.runs.map((r) => r.text).join("").trim();
+  return text.localeCompare(title.trim(), undefined, { sensitivity: "base" }) === 0 ? blocks.slice(1) : blocks;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parsing
+
+/**
+ * Obsidian syntax resolved before CommonMark parsing: comments removed; embeds dropped (text formats
+ * cannot show a picture or another note); wiki links replaced by the text Obsidian shows; footnote
+ * definitions escaped so CommonMark does not take `[^1]: …` for a link definition and drop it; a `---`
+ * line right under a paragraph separated from it, so it is a scene break and not a setext heading.
+ */
+export function resolveObsidianSyntax(markdown: string): string {
+  let text = markdown.replace(/\r\n?/g, "\n");
+  if (text.includes("%%")) text = text.replace(/%%[\s\S]*?(?:%%|$)/g, "");
+  if (text.includes("[[")) {
+    text = text
+      .replace(/!\[\[[^\]\n]*\]\]/g, "")
+      .replace(/\[\[([^\]|\n]*)\|([^\]\n]*)\]\]/g, "$2")
+      .replace(/\[\[([^\]#^|\n]*)(?:[#^][^\]\n]*)?\]\]/g, (_m, target: string) => target.slice(target.lastIndexOf("/") + 1));
+  }
+  text = text.replace(/^( {0,3})\[\^([^\]\n]+)\]:/gm, "$1\\[^$2]:");
+  text = text.replace(/([^\n])\n( {0,3}-{3,}[ \t]*)$/gm, "$1\n\n$2");
+  return text;
+}
+
+// Indented code is off: prose pasted with a four-space first-line indent is a paragraph, not code.
+const PARSE_EXTENSIONS = [{ disable: { null: ["codeIndented"] } }];
+
+/** One chapter body (no frontmatter) as blocks. */
+export function parseChapter(markdown: string, options: { smartTypography?: boolean } = {}): Block[] {
+  const tree = fromMarkdown(resolveObsidianSyntax(markdown), { extensions: PARSE_EXTENSIONS });
+  const blocks = convertBlocks(tree.children);
+  return options.smartTypography ?? true ? smartenBlocks(blocks) : blocks;
+}
+
+function convertBlocks(nodes: (RootContent | BlockContent | DefinitionContent)[]): Block[] {
+  const out: Block[] = [];
+  for (const node of nodes) {
+    switch (node.type) {
+      case "paragraph": {
+        const runs = convertInline(node.children, {});
+        if (runs.length > 0) out.push({ type: "paragraph", runs });
+        break;
+      }
+      case "heading": {
+        const runs = convertInline(node.children, {});
+        // A lone `#` is a writer's scene break, not an empty heading.
+        out.push(runs.length === 0 ? { type: "sceneBreak" } : { type: "heading", depth: node.depth, runs });
+        break;
+      }
+      case "thematicBreak":
+        out.push({ type: "sceneBreak" });
+        break;
+      case "blockquote": {
+        const blocks = convertBlocks(node.children);
+        if (blocks.length > 0) out.push({ type: "blockquote", blocks });
+        break;
+      }
+      case "list":
+        out.push({ type: "list", ordered: node.ordered ?? false, start: node.start ?? 1, items: node.children.map((item) => convertBlocks(item.children)) });
+        break;
+      case "code":
+        out.push({ type: "code", text: node.value });
+        break;
+      default:
+        // html (comments, tags) and link definitions have no text a reader sees.
+        break;
+    }
+  }
+  return out;
+}
+
+interface Style {
+  italic?: boolean;
+  bold?: boolean;
+}
+
+function convertInline(nodes: PhrasingContent[], style: Style): Run[] {
+  const runs: Run[] = [];
+  const push = (text: string, s: Style): void => {
+    if (text === "") return;
+    const last = runs.at(-1);
+    if (last && !!last.italic === !!s.italic && !!last.bold === !!s.bold) {
+      last.text += text;
+      return;
+    }
+    runs.push({ text, ...(s.italic ? { italic: true } : {}), ...(s.bold ? { bold: true } : {}) });
+  };
+  for (const node of nodes) {
+    switch (node.type) {
+      case "text":
+        // A soft line break inside a paragraph reads as a space, as Markdown renders it.
+        push(node.value.replace(/[ \t]*\n[ \t]*/g, " "), style);
+        break;
+      case "inlineCode":
+        push(node.value, style);
+        break;
+      case "break":
+        push("\n", style);
+        break;
+      case "emphasis":
+        for (const run of convertInline(node.children, { ...style, italic: true })) push(run.text, run);
+        break;
+      case "strong":
+        for (const run of convertInline(node.children, { ...style, bold: true })) push(run.text, run);
+        break;
+      case "link":
+      case "linkReference":
+      case "delete":
+        for (const run of convertInline(node.children, style)) push(run.text, run);
+        break;
+      default:
+        // Images and inline HTML: nothing a text export can show.
+        break;
+    }
+  }
+  return tidyRuns(runs);
+}
+
+/** Spaces left where a comment or embed was taken out collapse to one, and a paragraph has no edge spaces. */
+function tidyRuns(runs: Run[]): Run[] {
+  const out: Run[] = [];
+  let previousEndsInSpace = true;
+  for (const run of runs) {
+    let text = run.text.replace(/[ \t]{2,}/g, " ");
+    if (previousEndsInSpace) text = text.replace(/^[ \t]+/, "");
+    if (text === "") continue;
+    previousEndsInSpace = /[ \t\n]$/.test(text);
+    out.push({ ...run, text });
+  }
+  const last = out.at(-1);
+  if (last) {
+    last.text = last.text.replace(/[ \t]+$/, "");
+    if (last.text === "") out.pop();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Smart typography
+
+function smartenBlocks(blocks: Block[]): Block[] {
+  return blocks.map((block): Block => {
+    switch (block.type) {
+      case "paragraph":
+      case "heading":
+        return { ...block, runs: smartenRuns(block.runs) };
+      case "blockquote":
+        return { ...block, blocks: smartenBlocks(block.blocks) };
+      case "list":
+        return { ...block, items: block.items.map(smartenBlocks) };
+      default:
+        // Code is quoted exactly; a scene break has no text.
+        return block;
+    }
+  });
+}
+
+/**
+ * Straight quotes to curly ones, `--`/`---` to dashes and `...` to an ellipsis, across the runs of one
+ * paragraph at once: a quote's direction depends on the character before it, which may sit in the
+ * previous run (`"*Go*," she said`).
+ */
+export function smartenRuns(runs: Run[]): Run[] {
+  let before = "";
+  return runs.map((run, i) => {
+    const text = smartenText(run.text, before, runs[i + 1]?.text.charAt(0) ?? "");
+    before = text.slice(-1);
+    return { ...run, text };
+  });
+}
+
+/** Elisions that start with an apostrophe, which would otherwise be taken for an opening quote. */
+const LEADING_ELISIONS = /^(?:tis|twas|twere|twill|em|til|n|cause|round|bout)\b/i;
+
+const isSpace = (c: string): boolean => c === "" || /\s/.test(c);
+const isWordChar = (c: string): boolean => /[\p{L}\p{N}]/u.test(c);
+const OPENERS = new Set(["(", "[", "{", "“", "‘", "«", "‹", "„"]);
+const DASHES = new Set(["—", "–", "-"]);
+
+/** `before` and `after` are the characters around `text` (from the runs beside it), "" at the paragraph's edges. */
+export function smartenText(text: string, before = "", after = ""): string {
+  let s = text;
+  if (s.includes("--")) s = s.replace(/---/g, "—").replace(/(\d)--(?=\d)/g, "$1–").replace(/--/g, "—");
+  if (s.includes("...")) s = s.replace(/\.\.\./g, "…");
+  if (!s.includes('"') && !s.includes("'")) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '"' && c !== "'") {
+      out += c;
+      continue;
+    }
+    const prev = i === 0 ? before : out.slice(-1);
+    const next = s[i + 1] ?? after;
+    if (c === "'") {
+      if (isWordChar(prev)) out += "’"; // don't, Bennets', and closing after a word
+      else if (/^\d{2}(?:s|\b)/.test(s.slice(i + 1)) || LEADING_ELISIONS.test(s.slice(i + 1))) out += "’"; // '90s, 'tis
+      else out += opens(prev, next) ? "‘" : "’";
+    } else {
+      out += opens(prev, next) ? "“" : "”";
+    }
+  }
+  return out;
+}
+
+/** A quote opens after space, an opening bracket or quote, or a dash that is not followed by a space. */
+function opens(prev: string, next: string): boolean {
+  if (isSpace(prev) || OPENERS.has(prev)) return !isSpace(next) || prev === "";
+  if (DASHES.has(prev)) return !isSpace(next);
+  return false;
+}
