@@ -1,9 +1,10 @@
 /**
  * The writer's loop in the Obsidian stand-in, against the fake Anthropic server: a new book from the
  * "New book" command's own function, then three chapters generated as one batch through the plugin's
- * QueueController (the same path as "Generate chapters…"). It returns what the screenshots show: every
+ * QueueController (the same path as "Generate chapters…"), then exported as plain text. It returns what the screenshots show: every
  * note of the vault at the end, and the batch as it stood mid-draft of chapter 2 with the events so far.
  */
+import { exportBook } from "../../plugin/commands/export";
 import { createBook } from "../../plugin/commands/new-book";
 import { QueueController, type ControllerEvent } from "../../plugin/queue/queue-controller";
 import { DEFAULT_SETTINGS } from "../../plugin/settings";
@@ -123,6 +124,8 @@ export async function runLoop(): Promise<LoopData> {
     await controller.start(bookFolder, { chapters: [1, 2, 3], mode: "sequential", concurrency: 3, costCapUsd: 5 });
     const final = await controller.state(bookFolder);
     if (!final || !midBatch) throw new Error("the loop did not run to the end, or never reached chapter 2's draft");
+    // The last step of the loop: the "Export book" command's own function, as plain text.
+    await exportBook(vault, bookFolder, { format: "txt", chapters: "all", smartTypography: true });
     const notes: Record<string, string> = {};
     for (const file of await vault.list(bookFolder)) notes[file.path] = await vault.read(file.path);
     return { bookFolder, notes, midBatch, final };

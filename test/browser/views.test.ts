@@ -30,6 +30,11 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
     expect(paths.filter((p) => p.includes("/Reports/"))).toHaveLength(3);
     expect(paths.filter((p) => p.includes("/Briefs/"))).toHaveLength(3);
     expect(paths.some((p) => p.endsWith("/Timeline.md"))).toBe(true);
+    const exported = paths.find((p) => p.includes("/Exports/") && p.endsWith(".txt"));
+    expect(exported).toBeDefined();
+    expect(loop.notes[exported!]).toContain("The logbook stopped in March.");
+    // Smart typography: the straight apostrophe of the draft is a curly one in the export.
+    expect(loop.notes[exported!]).toContain("her father’s last entry");
   });
 
   it("queue panel mid-batch: chapter 1 done, chapter 2 drafting with its words, bar and cost", async () => {
