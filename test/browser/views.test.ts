@@ -1,6 +1,11 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, renderScenario, screenshot } from "./harness";
+
+/** Views load the book asynchronously: wait (up to 20 s, for a loaded machine) until `text` is shown. */
+async function shows(page: Page, text: string): Promise<void> {
+  await page.waitForFunction((t) => (document.querySelector("#root")?.textContent ?? "").includes(t), text, { timeout: 20_000 });
+}
 import { runLoop, type LoopData } from "./loop";
 
 let browser: Browser;
@@ -70,6 +75,7 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
 
   it("continuity report: the finding with its quote, the earlier fact, and a fix to accept", async () => {
     const page = await renderScenario(browser, "report.ts", { data: loop, sidebar: true, width: 420, height: 700 });
+    await shows(page, "Jon said her eyes were blue");
     const text = (await page.locator("#root").textContent()) ?? "";
     expect(text).toContain("Jon said her eyes were blue");
     expect(text).toMatch(/chapter 2/i);
@@ -80,13 +86,14 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
 
   it("characters: a node per character, the relationship as an edge, appearances listed", async () => {
     const page = await renderScenario(browser, "characters.ts", { data: loop, width: 720, height: 640 });
+    await shows(page, "Jon Harrow");
     expect(await page.locator("svg circle").count()).toBeGreaterThanOrEqual(2);
     const text = (await page.locator("#root").textContent()) ?? "";
     expect(text).toContain("Mara Quill");
     expect(text).toContain("Jon Harrow");
     // Selecting a character lists the chapters they appear in, with their part and state.
     await page.locator("svg circle").last().click();
-    await page.waitForTimeout(200);
+    await shows(page, "Chapter 1");
     expect((await page.locator("#root").textContent()) ?? "").toMatch(/Chapter 1/);
     await screenshot(page, "characters", "#root");
     await page.close();
@@ -94,6 +101,7 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
 
   it("timeline: the events of the three chapters in story order, each linked to its chapter", async () => {
     const page = await renderScenario(browser, "timeline.ts", { data: loop, width: 720, height: 520 });
+    await shows(page, "Mara reads the last log entry");
     const text = (await page.locator("#root").textContent()) ?? "";
     expect(text).toContain("Jon brings the letter");
     expect(text.indexOf("The storm reaches Skerry Rock")).toBeLessThan(text.indexOf("Mara reads the last log entry"));
