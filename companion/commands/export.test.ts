@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { unzipSync } from "fflate";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadBook } from "../../shared/book/scan";
 import { WordCounter } from "../../shared/book/words";
@@ -69,8 +70,27 @@ describe("bookwright export", () => {
     expect(await readFile(file, "utf8")).toBe("# Tides\n\nby Ada Quill\n\n## Storm\n\n\"Don't,\" she said -- _twice_.\n");
   });
 
+  it("writes an EPUB with a description and reuses Book.md's identifier on the next export", async () => {
+    const first = await runExport(book, "--format", "epub", "--description", "Salt & spray.");
+    expect([first.err, first.exitCode]).toEqual(["", undefined]);
+    const file = path.join(book, "Exports", "Tides (epub).epub");
+    expect(first.out).toBe(`${file}\n2 chapters, 9 words`);
+    const files = unzipSync(new Uint8Array(await readFile(file)));
+    expect(Object.keys(files)[0]).toBe("mimetype");
+    const opf = new TextDecoder().decode(files["OEBPS/content.opf"]);
+    expect(opf).toContain("<dc:description>Salt &amp; spray.</dc:description>");
+    const bookMd = await readFile(path.join(book, "Book.md"), "utf8");
+    const identifier = /^identifier: (urn:uuid:[0-9a-f-]{36})$/m.exec(bookMd)?.[1];
+    expect(bookMd).toBe(`---\nbookwright: book\ntitle: Tides\nauthor: Ada Quill\nidentifier: ${identifier}\n---\n`);
+    expect(opf).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
+    expect((await runExport(book, "--format", "epub", "--overwrite")).exitCode).toBeUndefined();
+    expect(await readFile(path.join(book, "Book.md"), "utf8")).toBe(bookMd);
+    const again = new TextDecoder().decode(unzipSync(new Uint8Array(await readFile(file)))["OEBPS/content.opf"]);
+    expect(again).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
+  });
+
   it.each([
-    [["--format", "pdf"], /--format pdf: expected txt or md/],
+    [["--format", "pdf"], /--format pdf: expected txt, md or epub/],
     [["--format", "txt", "--chapters", "2-9"], /Tides has no chapter 3, 4, 5, 6, 7, 8, 9; it has chapters 1–2/],
     [["--format", "txt", "--chapters", "x"], /--chapters: "x" is not a chapter number or range/],
   ])("refuses %j, saying why", async (args, message) => {

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { unzipSync } from "fflate";
 import type { Command } from "obsidian";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import manifest from "../../manifest.json";
@@ -64,7 +65,7 @@ describe("the Export book command", () => {
     app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Chapters/02 Supply boat.md"));
     expect(command.checkCallback!(false)).toBe(true);
     const modal = shownModal();
-    expect(modal.find("select")?.findAll("option").map((o) => o.getText())).toEqual(["Plain text", "Markdown"]);
+    expect(modal.find("select")?.findAll("option").map((o) => o.getText())).toEqual(["Plain text", "Markdown", "E-book (.epub)"]);
     press(modal, "Export");
     for (let i = 0; i < 5; i++) await settled();
     const path = "Lighthouse/Exports/The Lighthouse Keeper (txt).txt";
@@ -91,6 +92,33 @@ describe("the Export book command", () => {
     press(modal, "Export");
     for (let i = 0; i < 5; i++) await settled();
     expect(await vault.read("Lighthouse/Exports/The Lighthouse Keeper (md).md")).toBe("# The Lighthouse Keeper\n\n## Supply boat\n\nNo boat came.\n");
+  });
+
+  it("exports an EPUB and keeps the identifier it writes to Book.md for the next export", async () => {
+    const { app, vault, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    const exportEpub = async () => {
+      command.checkCallback!(false);
+      const modal = shownModal();
+      const select = modal.find("select") as HTMLSelectElement;
+      select.value = "epub";
+      select.dispatchEvent(new Event("change"));
+      press(modal, "Export");
+      for (let i = 0; i < 10 && Modal.showing.length > 0; i++) await settled();
+    };
+    await exportEpub();
+    const path = "Lighthouse/Exports/The Lighthouse Keeper (epub).epub";
+    expect(Notice.messages).toEqual([`Exported to ${path}.`]);
+    const files = unzipSync(await vault.readBinary(path));
+    expect(Object.keys(files)[0]).toBe("mimetype");
+    const opf = new TextDecoder().decode(files["OEBPS/content.opf"]);
+    const identifier = /^identifier: (urn:uuid:[0-9a-f-]{36})$/m.exec(await vault.read("Lighthouse/Book.md"))?.[1];
+    expect(identifier).toBeDefined();
+    expect(opf).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
+    await exportEpub();
+    expect(await vault.read("Lighthouse/Book.md")).toBe(`${NOTES["Lighthouse/Book.md"]!.replace("\n---\n", `\nidentifier: ${identifier}\n---\n`)}`);
+    const second = new TextDecoder().decode(unzipSync(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (epub) 1.epub"))["OEBPS/content.opf"]);
+    expect(second).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
   });
 
   it("is not offered outside a book", async () => {

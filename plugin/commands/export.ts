@@ -1,9 +1,10 @@
 /**
- * "Export book": the book of the open note as one plain-text or Markdown file in its Exports folder.
+ * "Export book": the book of the open note as one plain-text, Markdown or EPUB file in its Exports folder.
  * The work is shared/export's; this file is the modal that asks which format and which chapters.
  */
 import { Modal, Notice, Setting, type App, type Plugin } from "obsidian";
 import { buildBookModel, parseChapterSelection } from "../../shared/export/book-model";
+import { ensureBookIdentifier, toEpub } from "../../shared/export/epub";
 import { toMarkdown, toPlainText } from "../../shared/export/text-formats";
 import { writeExport, type ExportFormat } from "../../shared/export/write-export";
 import type { VaultFiles } from "../../shared/vault/vault-files";
@@ -35,6 +36,10 @@ export async function exportBook(
   options: { format: ExportFormat; chapters: number[] | "all"; smartTypography: boolean },
 ): Promise<string> {
   const model = await buildBookModel(vault, folder, { chapters: options.chapters, smartTypography: options.smartTypography });
+  if (options.format === "epub") {
+    const identifier = await ensureBookIdentifier(vault, folder);
+    return writeExport(vault, folder, { format: "epub", name: model.title, bytes: toEpub(model, { identifier, modified: new Date() }) });
+  }
   const text = options.format === "md" ? toMarkdown(model) : toPlainText(model);
   return writeExport(vault, folder, { format: options.format, name: model.title, text });
 }
@@ -58,13 +63,13 @@ export class ExportModal extends Modal {
     const el = this.contentEl;
     new Setting(el)
       .setName("Format")
-      .setDesc("Word (.docx), PDF and e-book (.epub) files come with the export issue.")
+      .setDesc("Word (.docx) and PDF files come with the export issue.")
       .addDropdown((d) =>
         d
-          .addOptions({ txt: "Plain text", md: "Markdown" })
+          .addOptions({ txt: "Plain text", md: "Markdown", epub: "E-book (.epub)" })
           .setValue(this.format)
           .onChange((value) => {
-            this.format = value === "md" ? "md" : "txt";
+            this.format = value === "md" || value === "epub" ? value : "txt";
           }),
       );
     const chapters = new Setting(el).setName("Chapters").setDesc("All, or numbers and ranges such as 1-5, 8.");

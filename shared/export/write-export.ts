@@ -7,7 +7,7 @@
 import { safeFileName, safeFileNameWithSuffix } from "../book/safe-name";
 import { baseName, joinVaultPath, normalizeVaultPath, numberedName, VaultError, type VaultFiles } from "../vault/vault-files";
 
-export type ExportFormat = "txt" | "md";
+export type ExportFormat = "txt" | "md" | "epub";
 
 export const EXPORTS_FOLDER = "Exports";
 
