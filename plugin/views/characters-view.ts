@@ -10,6 +10,7 @@ import { isInFolder, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
 import { buildCharacterGraph, layoutGraph, linkTarget, renderCharacterGraph, type CharacterInput, type GraphLayout } from "./characters-graph";
 import { revealView } from "./report-view";
+import { LatestLoad } from "./latest-load";
 
 export const CHARACTERS_VIEW_TYPE = "bookwright-characters";
 
@@ -82,10 +83,7 @@ export class CharactersView extends ItemView {
   private loaded: Loaded | null = null;
   private note = "Open a note of a book to see its characters.";
   private selected: string | null = null;
-  private timer: number | null = null;
-  private generation = 0;
-  private loading: Promise<void> = Promise.resolve();
-  private closed = false;
+  private readonly loads = new LatestLoad(REFRESH_DELAY_MS);
 
   constructor(
     leaf: WorkspaceLeaf,
@@ -107,7 +105,7 @@ export class CharactersView extends ItemView {
   }
 
   protected override async onOpen(): Promise<void> {
-    this.closed = false;
+    this.loads.open();
     this.contentEl.addClass("bookwright-characters-view");
     this.registerEvent(this.app.workspace.on("file-open", (file) => this.follow(file)));
     const changed = (file: TAbstractFile) => {
@@ -119,13 +117,11 @@ export class CharactersView extends ItemView {
     this.registerEvent(this.app.vault.on("rename", changed));
     this.draw();
     this.follow(this.app.workspace.getActiveFile());
-    await this.loading;
+    await this.loads.whenIdle();
   }
 
   protected override onClose(): Promise<void> {
-    this.closed = true;
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = null;
+    this.loads.close();
     return Promise.resolve();
   }
 
@@ -139,35 +135,29 @@ export class CharactersView extends ItemView {
 
   /** Reads the book again (the one shown, or `folder`) and redraws. Resolves when drawn. */
   reload(folder = this.loaded?.folder): Promise<void> {
-    const generation = ++this.generation;
-    this.loading = (async () => {
-      if (folder === undefined || this.closed) return;
+    return this.loads.start(async (current) => {
+      if (folder === undefined) return;
       try {
         const book = await loadBook(this.deps.vault, folder);
         const characters = charactersOf(book);
         const graph = buildCharacterGraph(characters);
         const layout = layoutGraph(graph.nodes, graph.edges, { width: WIDTH, height: HEIGHT, iterations: 300, seed: 7 });
         const chapterTitles = new Map(book.chapters.filter((c) => c.number !== null).map((c) => [c.number!, { path: c.path, title: c.title }]));
-        if (generation !== this.generation || this.closed) return;
+        if (!current()) return;
         this.loaded = { folder, title: book.meta.title, characters, chapterTitles, layout };
         if (this.selected !== null && !characters.some((c) => c.path === this.selected)) this.selected = null;
       } catch (error) {
-        if (generation !== this.generation || this.closed) return;
+        if (!current()) return;
         this.loaded = null;
         this.note = `Could not read the book: ${error instanceof Error ? error.message : String(error)}`;
       }
       this.draw();
-    })();
-    return this.loading;
+    });
   }
 
   /** Waits for every load started so far. */
-  async whenIdle(): Promise<void> {
-    let current: Promise<void>;
-    do {
-      current = this.loading;
-      await current;
-    } while (current !== this.loading);
+  whenIdle(): Promise<void> {
+    return this.loads.whenIdle();
   }
 
   /** Selects a character (by note path) and shows the chapters they appear in. */
@@ -177,11 +167,7 @@ export class CharactersView extends ItemView {
   }
 
   private scheduleReload(): void {
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => {
-      this.timer = null;
-      void this.reload();
-    }, REFRESH_DELAY_MS);
+    this.loads.schedule(() => void this.reload());
   }
 
   private draw(): void {

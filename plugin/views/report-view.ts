@@ -20,6 +20,7 @@ import {
 import { bodyOf } from "../../shared/queue/safe-write";
 import { baseName, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
+import { LatestLoad } from "./latest-load";
 
 export const REPORT_VIEW_TYPE = "bookwright-report";
 
@@ -59,12 +60,9 @@ export class ReportView extends ItemView {
   private readonly proposals = new Map<string, string | null>();
   /** A path the view itself is about to open, whose file-open must not make the view follow it. */
   private ignoreOpen: string | null = null;
-  private timer: number | null = null;
-  private generation = 0;
-  private loading: Promise<void> = Promise.resolve();
+  private readonly loads = new LatestLoad(REFRESH_DELAY_MS);
   /** The note the view follows (a chapter or a report). */
   private followed: string | null = null;
-  private closed = false;
 
   constructor(
     leaf: WorkspaceLeaf,
@@ -86,7 +84,7 @@ export class ReportView extends ItemView {
   }
 
   protected override async onOpen(): Promise<void> {
-    this.closed = false;
+    this.loads.open();
     this.contentEl.addClass("bookwright-report-view");
     this.registerEvent(this.app.workspace.on("file-open", (file) => this.follow(file)));
     const changed = (file: TAbstractFile) => {
@@ -103,15 +101,12 @@ export class ReportView extends ItemView {
     );
     this.draw();
     this.follow(this.app.workspace.getActiveFile());
-    await this.loading;
+    await this.loads.whenIdle();
   }
 
   protected override onClose(): Promise<void> {
-    this.closed = true;
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = null;
     // A load still running must not draw into a closed view.
-    this.generation++;
+    this.loads.close();
     return Promise.resolve();
   }
 
@@ -138,35 +133,25 @@ export class ReportView extends ItemView {
 
   /** Reads the report and its chapter again and redraws. Resolves when drawn. */
   reload(folder?: string): Promise<void> {
-    const generation = ++this.generation;
     const source = this.followed;
-    this.loading = (async () => {
-      if (source === null || this.closed) return;
+    return this.loads.start(async (current) => {
+      if (source === null) return;
       const display = await this.readShown(source, folder).catch((error: unknown): Display => ({ kind: "message", text: `Could not read the report: ${message(error)}` }));
-      if (generation !== this.generation || this.closed) return;
+      if (!current()) return;
       // A note of the book that is neither a chapter nor a report keeps the report shown, if there is one.
       if (display === null && this.showing.kind === "report") return;
       this.showing = display ?? { kind: "message", text: OTHER_NOTE };
       this.draw();
-    })();
-    return this.loading;
+    });
   }
 
   /** Waits for every load started so far (tests, and callers that must see the result). */
-  async whenIdle(): Promise<void> {
-    let current: Promise<void>;
-    do {
-      current = this.loading;
-      await current;
-    } while (current !== this.loading);
+  whenIdle(): Promise<void> {
+    return this.loads.whenIdle();
   }
 
   private scheduleReload(): void {
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => {
-      this.timer = null;
-      void this.reload();
-    }, REFRESH_DELAY_MS);
+    this.loads.schedule(() => void this.reload());
   }
 
   /** The report to show for `source`; null when `source` is a note of the book that is neither a chapter nor a report. */

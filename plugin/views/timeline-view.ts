@@ -9,6 +9,7 @@ import { isInFolder, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
 import { revealView } from "./report-view";
 import { buildTimeline, type Contradiction, type Timeline, type TimelineEvent } from "./timeline-model";
+import { LatestLoad } from "./latest-load";
 
 export const TIMELINE_VIEW_TYPE = "bookwright-timeline";
 
@@ -32,10 +33,7 @@ export class TimelineView extends ItemView {
   private loaded: Loaded | null = null;
   private note = "Open a note of a book to see its timeline.";
   private order: TimelineOrder = "story";
-  private timer: number | null = null;
-  private generation = 0;
-  private loading: Promise<void> = Promise.resolve();
-  private closed = false;
+  private readonly loads = new LatestLoad(REFRESH_DELAY_MS);
 
   constructor(
     leaf: WorkspaceLeaf,
@@ -57,7 +55,7 @@ export class TimelineView extends ItemView {
   }
 
   protected override async onOpen(): Promise<void> {
-    this.closed = false;
+    this.loads.open();
     this.contentEl.addClass("bookwright-timeline-view");
     this.registerEvent(this.app.workspace.on("file-open", (file) => this.follow(file)));
     // The timeline note changing, or appearing (the first timeline job creates it), redraws.
@@ -71,13 +69,11 @@ export class TimelineView extends ItemView {
     this.registerEvent(this.app.vault.on("rename", changed));
     this.draw();
     this.follow(this.app.workspace.getActiveFile());
-    await this.loading;
+    await this.loads.whenIdle();
   }
 
   protected override onClose(): Promise<void> {
-    this.closed = true;
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = null;
+    this.loads.close();
     return Promise.resolve();
   }
 
@@ -96,14 +92,13 @@ export class TimelineView extends ItemView {
 
   /** Reads the timeline again (of the book shown, or of `folder`) and redraws. Resolves when drawn. */
   reload(folder = this.loaded?.folder): Promise<void> {
-    const generation = ++this.generation;
-    this.loading = (async () => {
-      if (folder === undefined || this.closed) return;
+    return this.loads.start(async (current) => {
+      if (folder === undefined) return;
       try {
         const book = await loadBook(this.deps.vault, folder);
         const timelinePath = book.notes.find((n) => n.kind === "timeline")?.path ?? null;
         const text = timelinePath ? await this.deps.vault.read(timelinePath) : "";
-        if (generation !== this.generation || this.closed) return;
+        if (!current()) return;
         this.loaded = {
           folder,
           title: book.meta.title,
@@ -112,30 +107,21 @@ export class TimelineView extends ItemView {
           chapters: new Map(book.chapters.filter((c) => c.number !== null).map((c) => [c.number!, { path: c.path, title: c.title }])),
         };
       } catch (error) {
-        if (generation !== this.generation || this.closed) return;
+        if (!current()) return;
         this.loaded = null;
         this.note = `Could not read the book: ${error instanceof Error ? error.message : String(error)}`;
       }
       this.draw();
-    })();
-    return this.loading;
+    });
   }
 
   /** Waits for every load started so far. */
-  async whenIdle(): Promise<void> {
-    let current: Promise<void>;
-    do {
-      current = this.loading;
-      await current;
-    } while (current !== this.loading);
+  whenIdle(): Promise<void> {
+    return this.loads.whenIdle();
   }
 
   private scheduleReload(): void {
-    if (this.timer !== null) window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => {
-      this.timer = null;
-      void this.reload();
-    }, REFRESH_DELAY_MS);
+    this.loads.schedule(() => void this.reload());
   }
 
   private draw(): void {
