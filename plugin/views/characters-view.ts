@@ -10,7 +10,7 @@ import { isInFolder, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
 import { buildCharacterGraph, layoutGraph, linkTarget, renderCharacterGraph, type CharacterInput, type GraphLayout } from "./characters-graph";
 import { revealView } from "./report-view";
-import { LatestLoad } from "./latest-load";
+import { LatestLoad, onVaultChanges } from "./latest-load";
 
 export const CHARACTERS_VIEW_TYPE = "bookwright-characters";
 
@@ -111,10 +111,7 @@ export class CharactersView extends ItemView {
     const changed = (file: TAbstractFile) => {
       if (this.loaded && isInFolder(file.path, this.loaded.folder)) this.scheduleReload();
     };
-    this.registerEvent(this.app.vault.on("modify", changed));
-    this.registerEvent(this.app.vault.on("create", changed));
-    this.registerEvent(this.app.vault.on("delete", changed));
-    this.registerEvent(this.app.vault.on("rename", changed));
+    onVaultChanges(this, this.app.vault, changed);
     this.draw();
     this.follow(this.app.workspace.getActiveFile());
     await this.loads.whenIdle();

@@ -1,3 +1,4 @@
+import type { EventRef, TAbstractFile, Vault } from "obsidian";
 /**
  * Latest-wins loading for the views that read a book (report, characters, timeline): each reload takes a
  * ticket, and its result is drawn only if no newer reload started meanwhile and the view is still open,
@@ -52,5 +53,26 @@ export class LatestLoad {
       seen = this.loading;
       await seen;
     } while (seen !== this.loading);
+  }
+}
+
+type VaultChange = "modify" | "create" | "delete" | "rename";
+
+/**
+ * Calls `changed` on every vault change of the given kinds (all four by default), registered on `view` so
+ * the handlers detach when it closes. The views filter by path themselves: which notes matter differs.
+ */
+export function onVaultChanges(
+  view: { registerEvent(ref: EventRef): void },
+  vault: Vault,
+  changed: (file: TAbstractFile) => void,
+  kinds: readonly VaultChange[] = ["modify", "create", "delete", "rename"],
+): void {
+  for (const kind of kinds) {
+    // Each kind is its own overload of `on`; rename's extra argument (the old path) no view needs.
+    if (kind === "rename") view.registerEvent(vault.on("rename", (file) => changed(file)));
+    else if (kind === "create") view.registerEvent(vault.on("create", changed));
+    else if (kind === "modify") view.registerEvent(vault.on("modify", changed));
+    else view.registerEvent(vault.on("delete", changed));
   }
 }

@@ -20,7 +20,7 @@ import {
 import { bodyOf } from "../../shared/queue/safe-write";
 import { baseName, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
-import { LatestLoad } from "./latest-load";
+import { LatestLoad, onVaultChanges } from "./latest-load";
 
 export const REPORT_VIEW_TYPE = "bookwright-report";
 
@@ -90,9 +90,7 @@ export class ReportView extends ItemView {
     const changed = (file: TAbstractFile) => {
       if (this.showing.kind === "report" && (file.path === this.showing.shown.reportPath || file.path === this.showing.shown.chapterPath)) this.scheduleReload();
     };
-    this.registerEvent(this.app.vault.on("modify", changed));
-    this.registerEvent(this.app.vault.on("delete", changed));
-    this.registerEvent(this.app.vault.on("rename", changed));
+    onVaultChanges(this, this.app.vault, changed, ["modify", "delete", "rename"]);
     // A chapter without a report gets one when its check finishes: show it as soon as Obsidian has indexed it.
     this.registerEvent(
       this.app.metadataCache.on("changed", (_file, _data, cache) => {

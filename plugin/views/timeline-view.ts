@@ -9,7 +9,7 @@ import { isInFolder, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "../commands/book-stats";
 import { revealView } from "./report-view";
 import { buildTimeline, type Contradiction, type Timeline, type TimelineEvent } from "./timeline-model";
-import { LatestLoad } from "./latest-load";
+import { LatestLoad, onVaultChanges } from "./latest-load";
 
 export const TIMELINE_VIEW_TYPE = "bookwright-timeline";
 
@@ -63,10 +63,7 @@ export class TimelineView extends ItemView {
       const loaded = this.loaded;
       if (loaded && (file.path === loaded.timelinePath || (loaded.timelinePath === null && isInFolder(file.path, loaded.folder)))) this.scheduleReload();
     };
-    this.registerEvent(this.app.vault.on("modify", changed));
-    this.registerEvent(this.app.vault.on("create", changed));
-    this.registerEvent(this.app.vault.on("delete", changed));
-    this.registerEvent(this.app.vault.on("rename", changed));
+    onVaultChanges(this, this.app.vault, changed);
     this.draw();
     this.follow(this.app.workspace.getActiveFile());
     await this.loads.whenIdle();
