@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryVault } from "../testing/memory-vault";
-import { buildBookModel, modelWordCount, parseChapter, parseChapterSelection, smartenText, type Block } from "./book-model";
+import { buildBookModel, modelWordCount, parseChapter, parseChapterSelection, parseChapterWithNotes, smartenText, type Block } from "./book-model";
 
 const para = (text: string): Block => ({ type: "paragraph", runs: [{ text }] });
 const plain = (markdown: string) => parseChapter(markdown, { smartTypography: false });
@@ -26,7 +26,8 @@ describe("parseChapter", () => {
     ["wiki link", "He saw [[People/Anne]] there.", [para("He saw Anne there.")]],
     ["wiki link to a heading", "See [[Notes#Storm]].", [para("See Notes.")]],
     ["embed dropped", "Look: ![[map.png]] here.\n\n![[Other note]]", [para("Look: here.")]],
-    ["footnote kept as text", "A fact.[^1]\n\n[^1]: The source.", [para("A fact.[^1]"), para("[^1]: The source.")]],
+    ["a footnote reference is a numbered run; its definition leaves the text", "A fact.[^src]\n\n[^src]: The source.", [{ type: "paragraph", runs: [{ text: "A fact." }, { text: "1", note: 1 }] }]],
+    ["a reference to a missing note stays as typed", "A fact.[^nope]", [para("A fact.[^nope]")]],
     ["soft line break is a space", "one\ntwo", [para("one two")]],
     ["hard line break kept", "one\\\ntwo", [para("one\ntwo")]],
     ["markdown link keeps its text", "A [link](https://example.com).", [para("A link.")]],
@@ -35,6 +36,32 @@ describe("parseChapter", () => {
     ["fenced code kept exactly", "```\nlet x = \"a\";\n```", [{ type: "code", text: 'let x = "a";' }]],
   ])("%s", (_name, markdown, expected) => {
     expect(plain(markdown)).toEqual(expected);
+  });
+});
+
+describe("parseChapterWithNotes", () => {
+  it("numbers notes by first reference, converts their blocks, and drops unreferenced definitions", () => {
+    const md = 'Second[^b] then first[^a] and again[^b].\n\n[^a]: Note *a*.\n\n[^b]: Note "b".\n\n    - nested item\n\n[^unused]: Never cited.';
+    const { blocks, notes } = parseChapterWithNotes(md);
+    expect(blocks).toEqual([
+      { type: "paragraph", runs: [{ text: "Second" }, { text: "1", note: 1 }, { text: " then first" }, { text: "2", note: 2 }, { text: " and again" }, { text: "1", note: 1 }, { text: "." }] },
+    ]);
+    expect(notes).toEqual([
+      [para("Note “b”."), { type: "list", ordered: false, start: 1, items: [[para("nested item")]] }],
+      [{ type: "paragraph", runs: [{ text: "Note " }, { text: "a", italic: true }, { text: "." }] }],
+    ]);
+  });
+
+  it("reads Obsidian's inline footnotes", () => {
+    const { blocks, notes } = parseChapterWithNotes("He left.^[See [[Mara|her]] letter.] Then.");
+    expect(blocks).toEqual([{ type: "paragraph", runs: [{ text: "He left." }, { text: "1", note: 1 }, { text: " Then." }] }]);
+    expect(notes).toEqual([[para("See her letter.")]]);
+  });
+
+  it("counts note words in the book's word count", async () => {
+    const vault = new MemoryVault().seed({ ...BOOK, "Tides/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\nOne two.[^1]\n\n[^1]: Three four five.\n" });
+    const model = await buildBookModel(vault, "Tides", { chapters: [1] });
+    expect(modelWordCount(model)).toBe(5);
   });
 });
 
@@ -98,9 +125,9 @@ describe("buildBookModel", () => {
       author: "Ada Quill",
       language: "en-GB",
       chapters: [
-        { number: 1, title: "Storm", blocks: [para("The storm came.")] },
-        { number: 2, title: "Calm", blocks: [para("It was calm.")] },
-        { number: 3, title: "Boat", blocks: [para("A boat.")] },
+        { number: 1, title: "Storm", blocks: [para("The storm came.")], notes: [] },
+        { number: 2, title: "Calm", blocks: [para("It was calm.")], notes: [] },
+        { number: 3, title: "Boat", blocks: [para("A boat.")], notes: [] },
       ],
     });
     expect(modelWordCount(model)).toBe(8);

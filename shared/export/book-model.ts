@@ -9,7 +9,9 @@
  */
 import { readChapterRange } from "../book/chapter-range";
 import { fromMarkdown } from "mdast-util-from-markdown";
-import type { BlockContent, DefinitionContent, PhrasingContent, RootContent } from "mdast";
+import { gfmFootnoteFromMarkdown } from "mdast-util-gfm-footnote";
+import { gfmFootnote } from "micromark-extension-gfm-footnote";
+import type { BlockContent, DefinitionContent, FootnoteDefinition, PhrasingContent, RootContent } from "mdast";
 import { findFrontmatter } from "../book/frontmatter";
 import { loadBook, type ChapterInfo } from "../book/scan";
 import { WordCounter } from "../book/words";
@@ -19,6 +21,11 @@ export interface Run {
   text: string;
   italic?: boolean;
   bold?: boolean;
+  /**
+   * Set on a footnote reference: the note's number in its chapter (its text is that number). The note
+   * itself is `chapter.notes[note - 1]`.
+   */
+  note?: number;
 }
 
 export type Block =
@@ -36,6 +43,8 @@ export interface ModelChapter {
   number: number | null;
   title: string;
   blocks: Block[];
+  /** Footnotes in the order they are first referred to; note n is `notes[n - 1]`. */
+  notes: Block[][];
 }
 
 export interface BookModel {
@@ -61,7 +70,8 @@ export async function buildBookModel(vault: VaultFiles, bookFolder: string, opti
   for (const chapter of chapters) {
     const text = await vault.read(chapter.path);
     const body = text.slice(findFrontmatter(text)?.bodyStart ?? 0).replace(/^\ufeff/, "");
-    out.push({ number: chapter.number, title: chapter.title, blocks: dropTitleHeading(parseChapter(body, { smartTypography: smart }), chapter.title) });
+    const parsed = parseChapterWithNotes(body, { smartTypography: smart });
+    out.push({ number: chapter.number, title: chapter.title, blocks: dropTitleHeading(parsed.blocks, chapter.title), notes: parsed.notes });
   }
   const author = book.meta.author?.trim();
   return { title: book.meta.title, ...(author ? { author } : {}), language: book.meta.language, chapters: out };
@@ -122,13 +132,16 @@ export function modelWordCount(model: BookModel): number {
   let words = 0;
   const count = (blocks: Block[]): void => {
     for (const block of blocks) {
-      if (block.type === "paragraph" || block.type === "heading") words += counter.countText(block.runs.map((r) => r.text).join(""));
+      if (block.type === "paragraph" || block.type === "heading") words += counter.countText(block.runs.map((r) => (r.note === undefined ? r.text : " ")).join(""));
       else if (block.type === "blockquote") count(block.blocks);
       else if (block.type === "list") for (const item of block.items) count(item);
       else if (block.type === "code") words += counter.countText(block.text);
     }
   };
-  for (const chapter of model.chapters) count(chapter.blocks);
+  for (const chapter of model.chapters) {
+    count(chapter.blocks);
+    for (const note of chapter.notes) count(note);
+  }
   return words;
 }
 
@@ -145,8 +158,9 @@ function dropTitleHeading(blocks: Block[], title: string): Block[] {
 
 /**
  * Obsidian syntax resolved before CommonMark parsing: comments removed; embeds dropped (text formats
- * cannot show a picture or another note); wiki links replaced by the text Obsidian shows; footnote
- * definitions escaped so CommonMark does not take `[^1]: …` for a link definition and drop it; a `---`
+ * cannot show a picture or another note); wiki links replaced by the text Obsidian shows; Obsidian's
+ * inline footnotes (`^[text]`) turned into a reference and a definition, which the GFM footnote extension
+ * then reads; a `---`
  * line right under a paragraph separated from it, so it is a scene break and not a setext heading.
  */
 export function resolveObsidianSyntax(markdown: string): string {
@@ -158,32 +172,76 @@ export function resolveObsidianSyntax(markdown: string): string {
       .replace(/\[\[([^\]|\n]*)\|([^\]\n]*)\]\]/g, "$2")
       .replace(/\[\[([^\]#^|\n]*)(?:[#^][^\]\n]*)?\]\]/g, (_m, target: string) => target.slice(target.lastIndexOf("/") + 1));
   }
-  text = text.replace(/^( {0,3})\[\^([^\]\n]+)\]:/gm, "$1\\[^$2]:");
+  if (text.includes("^[")) text = inlineFootnotesToDefinitions(text);
   text = text.replace(/([^\n])\n( {0,3}-{3,}[ \t]*)$/gm, "$1\n\n$2");
   return text;
 }
 
-// Indented code is off: prose pasted with a four-space first-line indent is a paragraph, not code.
-const PARSE_EXTENSIONS = [{ disable: { null: ["codeIndented"] } }];
-
-/** One chapter body (no frontmatter) as blocks. */
-export function parseChapter(markdown: string, options: { smartTypography?: boolean } = {}): Block[] {
-  const tree = fromMarkdown(resolveObsidianSyntax(markdown), { extensions: PARSE_EXTENSIONS });
-  const blocks = convertBlocks(tree.children);
-  return options.smartTypography ?? true ? smartenBlocks(blocks) : blocks;
+/** `^[text]` (not inside a wiki link's brackets) becomes `[^bw-inline-n]` plus a definition at the end. */
+function inlineFootnotesToDefinitions(text: string): string {
+  const definitions: string[] = [];
+  const body = text.replace(/\^\[((?:[^\[\]\n]|\[[^\]\n]*\])*)\]/g, (_m, note: string) => {
+    const label = `bw-inline-${definitions.length + 1}`;
+    definitions.push(`[^${label}]: ${note}`);
+    return `[^${label}]`;
+  });
+  return definitions.length === 0 ? text : `${body}\n\n${definitions.join("\n\n")}\n`;
 }
 
-function convertBlocks(nodes: (RootContent | BlockContent | DefinitionContent)[]): Block[] {
+// Indented code is off: prose pasted with a four-space first-line indent is a paragraph, not code.
+const PARSE_EXTENSIONS = [{ disable: { null: ["codeIndented"] } }, gfmFootnote()];
+const MDAST_EXTENSIONS = [gfmFootnoteFromMarkdown()];
+
+/** One chapter body (no frontmatter) as blocks; its footnotes are left out (see parseChapterWithNotes). */
+export function parseChapter(markdown: string, options: { smartTypography?: boolean } = {}): Block[] {
+  return parseChapterWithNotes(markdown, options).blocks;
+}
+
+/**
+ * One chapter body as blocks and footnotes. Notes are numbered from 1 in the order the text first refers
+ * to them; a definition nothing refers to is dropped (no reader could reach it), and a reference to a
+ * missing definition is kept as the text the writer typed.
+ */
+export function parseChapterWithNotes(markdown: string, options: { smartTypography?: boolean } = {}): { blocks: Block[]; notes: Block[][] } {
+  const tree = fromMarkdown(resolveObsidianSyntax(markdown), { extensions: PARSE_EXTENSIONS, mdastExtensions: MDAST_EXTENSIONS });
+  const definitions = new Map<string, FootnoteDefinition>();
+  for (const node of tree.children) if (node.type === "footnoteDefinition" && !definitions.has(node.identifier)) definitions.set(node.identifier, node);
+  const notes = new Notes(definitions);
+  const blocks = convertBlocks(tree.children, notes);
+  const smart = options.smartTypography ?? true;
+  return { blocks: smart ? smartenBlocks(blocks) : blocks, notes: smart ? notes.converted.map(smartenBlocks) : notes.converted };
+}
+
+/** Numbers footnotes as they are first referred to, converting each definition once (notes may refer to notes). */
+class Notes {
+  readonly converted: Block[][] = [];
+  private readonly numbers = new Map<string, number>();
+  constructor(private readonly definitions: Map<string, FootnoteDefinition>) {}
+
+  numberOf(identifier: string): number | null {
+    const known = this.numbers.get(identifier);
+    if (known !== undefined) return known;
+    const definition = this.definitions.get(identifier);
+    if (!definition) return null;
+    const n = this.converted.length + 1;
+    this.numbers.set(identifier, n);
+    this.converted.push([]);
+    this.converted[n - 1] = convertBlocks(definition.children, this);
+    return n;
+  }
+}
+
+function convertBlocks(nodes: (RootContent | BlockContent | DefinitionContent)[], notes: Notes): Block[] {
   const out: Block[] = [];
   for (const node of nodes) {
     switch (node.type) {
       case "paragraph": {
-        const runs = convertInline(node.children, {});
+        const runs = convertInline(node.children, {}, notes);
         if (runs.length > 0) out.push({ type: "paragraph", runs });
         break;
       }
       case "heading": {
-        const runs = convertInline(node.children, {});
+        const runs = convertInline(node.children, {}, notes);
         // A lone `#` is a writer's scene break, not an empty heading.
         out.push(runs.length === 0 ? { type: "sceneBreak" } : { type: "heading", depth: node.depth, runs });
         break;
@@ -192,12 +250,12 @@ function convertBlocks(nodes: (RootContent | BlockContent | DefinitionContent)[]
         out.push({ type: "sceneBreak" });
         break;
       case "blockquote": {
-        const blocks = convertBlocks(node.children);
+        const blocks = convertBlocks(node.children, notes);
         if (blocks.length > 0) out.push({ type: "blockquote", blocks });
         break;
       }
       case "list":
-        out.push({ type: "list", ordered: node.ordered ?? false, start: node.start ?? 1, items: node.children.map((item) => convertBlocks(item.children)) });
+        out.push({ type: "list", ordered: node.ordered ?? false, start: node.start ?? 1, items: node.children.map((item) => convertBlocks(item.children, notes)) });
         break;
       case "code":
         out.push({ type: "code", text: node.value });
@@ -215,12 +273,12 @@ interface Style {
   bold?: boolean;
 }
 
-function convertInline(nodes: PhrasingContent[], style: Style): Run[] {
+function convertInline(nodes: PhrasingContent[], style: Style, notes: Notes): Run[] {
   const runs: Run[] = [];
   const push = (text: string, s: Style): void => {
     if (text === "") return;
     const last = runs.at(-1);
-    if (last && !!last.italic === !!s.italic && !!last.bold === !!s.bold) {
+    if (last && last.note === undefined && !!last.italic === !!s.italic && !!last.bold === !!s.bold) {
       last.text += text;
       return;
     }
@@ -239,16 +297,22 @@ function convertInline(nodes: PhrasingContent[], style: Style): Run[] {
         push("\n", style);
         break;
       case "emphasis":
-        for (const run of convertInline(node.children, { ...style, italic: true })) push(run.text, run);
+        for (const run of convertInline(node.children, { ...style, italic: true }, notes)) push(run.text, run);
         break;
       case "strong":
-        for (const run of convertInline(node.children, { ...style, bold: true })) push(run.text, run);
+        for (const run of convertInline(node.children, { ...style, bold: true }, notes)) push(run.text, run);
         break;
       case "link":
       case "linkReference":
       case "delete":
-        for (const run of convertInline(node.children, style)) push(run.text, run);
+        for (const run of convertInline(node.children, style, notes)) push(run.text, run);
         break;
+      case "footnoteReference": {
+        const n = notes.numberOf(node.identifier);
+        if (n === null) push(`[^${node.label ?? node.identifier}]`, style);
+        else runs.push({ text: String(n), note: n });
+        break;
+      }
       default:
         // Images and inline HTML: nothing a text export can show.
         break;

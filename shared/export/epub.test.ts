@@ -25,7 +25,7 @@ const BOOK_MD = "---\nbookwright: book\ntitle: Tides & <Tales>\nauthor: Ada \"Q\
 function smallVault(): MemoryVault {
   return new MemoryVault().seed({
     "Tides/Book.md": BOOK_MD,
-    "Tides/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\n\"Don't,\" she said -- *twice*, and **loud**.\n\nShe went on.\n\n***\n\nAfter the break.\n",
+    "Tides/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\n\"Don't,\" she said -- *twice*, and **loud**.[^w]\n\nShe went on.\n\n***\n\nAfter the break.\n\n[^w]: The *wind* was loud too.\n\n    - first gust\n",
     "Tides/Chapters/02 Quotes.md": "---\nbookwright: chapter\nchapter: 2\ntitle: Fish & <Chips>\n---\nHe wrote \"A & B < C\" on the slate.\n\n> A quoted letter.\n>\n> Its second paragraph.\n\n## A subheading\n\nAfter it.\n",
     "Tides/Chapters/03 Lists.md": "---\nbookwright: chapter\nchapter: 3\ntitle: Lists\n---\nShe packed:\n\n- rope\n- a *lamp*\n\n3. third\n4. fourth\n\nThen:\n\n```\ncode <b> & more\n```\n",
   });
@@ -155,7 +155,7 @@ describe("toEpub", () => {
     const one = files["OEBPS/chapter-001.xhtml"]!;
     expect(one).toContain('<section epub:type="chapter">');
     expect(one).toContain("<h1>Storm</h1>");
-    expect(one).toContain("<p>“Don’t,” she said — <em>twice</em>, and <strong>loud</strong>.</p>");
+    expect(one).toContain('<p>“Don’t,” she said — <em>twice</em>, and <strong>loud</strong>.<sup><a epub:type="noteref" href="#note-1" id="noteref-1">1</a></sup></p>');
     expect(one).toMatch(/<p>She went on\.<\/p>\s*<hr class="scene-break"\/>\s*<p>After the break\.<\/p>/);
     const two = files["OEBPS/chapter-002.xhtml"]!;
     expect(two).toContain("<title>Fish &amp; &lt;Chips&gt;</title>");
@@ -174,8 +174,14 @@ describe("toEpub", () => {
     expect(css).toMatch(/hr\.scene-break::after \{ content: "[^"]+"; \}/);
   });
 
+  it("links each footnote reference to an aside at the chapter's end and back", async () => {
+    const chapter = unzip(toEpub(await smallModel(), { identifier: ID, modified: MODIFIED }))["OEBPS/chapter-001.xhtml"]!;
+    expect(chapter).toContain('<sup><a epub:type="noteref" href="#note-1" id="noteref-1">1</a></sup>');
+    expect(chapter).toMatch(/<section epub:type="footnotes" class="footnotes"><aside epub:type="footnote" id="note-1" class="footnote"><p><a href="#noteref-1" class="note-back">1\.<\/a> The <em>wind<\/em> was loud too\.<\/p><ul><li><p>first gust<\/p><\/li><\/ul><\/aside><\/section>/);
+  });
+
   it("drops characters XML cannot hold", () => {
-    const model: BookModel = { title: "T", language: "en", chapters: [{ number: 1, title: "A\u0001B", blocks: [{ type: "paragraph", runs: [{ text: "x\u0007y" }] }] }] };
+    const model: BookModel = { title: "T", language: "en", chapters: [{ number: 1, title: "A\u0001B", notes: [], blocks: [{ type: "paragraph", runs: [{ text: "x\u0007y" }] }] }] };
     const chapter = unzip(toEpub(model, { identifier: ID, modified: MODIFIED }))["OEBPS/chapter-001.xhtml"]!;
     expect(chapter).toContain("<h1>AB</h1>");
     expect(chapter).toContain("<p>xy</p>");

@@ -173,8 +173,23 @@ function chapterPage(chapter: ModelChapter, lang: string): string {
   const heading = chapterHeading(chapter);
   const blocks = chapter.blocks.map((b) => blockXhtml(b)).join("\n      ");
   return xhtmlPage(lang, heading, `<section epub:type="chapter">
-      <h1>${escapeXml(heading)}</h1>${blocks ? `\n      ${blocks}` : ""}
+      <h1>${escapeXml(heading)}</h1>${blocks ? `\n      ${blocks}` : ""}${notesXhtml(chapter)}
     </section>`);
+}
+
+/**
+ * A chapter's footnotes close its page, each an `aside` that reading systems can pop up from its
+ * reference, with a link back for those that do not.
+ */
+function notesXhtml(chapter: ModelChapter): string {
+  if (chapter.notes.length === 0) return "";
+  const asides = chapter.notes.map((note, i) => {
+    const n = i + 1;
+    const back = `<a href="#noteref-${n}" class="note-back">${n}.</a> `;
+    const body = note.length === 0 ? `<p>${back}</p>` : note.map((b, j) => (j === 0 && b.type === "paragraph" ? `<p>${back}${runsXhtml(b.runs)}</p>` : blockXhtml(b))).join("");
+    return `<aside epub:type="footnote" id="note-${n}" class="footnote">${note.length > 0 && note[0]!.type !== "paragraph" ? `<p>${back}</p>` : ""}${body}</aside>`;
+  });
+  return `\n      <section epub:type="footnotes" class="footnotes">${asides.join("")}</section>`;
 }
 
 /** The writer's chapter title; the number only when the chapter has no title (as the text formats do). */
@@ -210,6 +225,7 @@ function blockXhtml(block: Block): string {
 function runsXhtml(runs: Run[]): string {
   return runs
     .map((run) => {
+      if (run.note !== undefined) return `<sup><a epub:type="noteref" href="#note-${run.note}" id="noteref-${run.note}">${run.note}</a></sup>`;
       let out = escapeXml(run.text);
       if (out === "") return "";
       if (run.italic) out = `<em>${out}</em>`;
@@ -256,6 +272,9 @@ pre { white-space: pre-wrap; font-size: 0.9em; margin: 1em 0; }
 .titlepage .author { text-align: center; margin-top: 2em; text-indent: 0; }
 .cover { text-align: center; margin: 0; }
 .cover img { max-width: 100%; max-height: 100vh; }
+sup { font-size: 0.7em; line-height: 0; }
+.footnotes { margin-top: 2em; border-top: 1px solid; padding-top: 0.5em; font-size: 0.9em; }
+.footnote p { text-indent: 0; margin: 0 0 0.5em; }
 `;
 
 // ---------------------------------------------------------------------------------------------------

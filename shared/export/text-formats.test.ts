@@ -10,6 +10,7 @@ const MODEL: BookModel = {
     {
       number: 1,
       title: "Storm",
+      notes: [],
       blocks: [
         { type: "paragraph", runs: [{ text: "The " }, { text: "storm", italic: true }, { text: " came." }] },
         { type: "sceneBreak" },
@@ -19,6 +20,7 @@ const MODEL: BookModel = {
     {
       number: 2,
       title: "Calm",
+      notes: [],
       blocks: [
         { type: "blockquote", blocks: [{ type: "paragraph", runs: [{ text: "Dear sir," }] }] },
         { type: "list", ordered: false, start: 1, items: [[{ type: "paragraph", runs: [{ text: "eggs" }] }], [{ type: "paragraph", runs: [{ text: "2 * 3" }] }]] },
@@ -84,8 +86,23 @@ describe("toMarkdown", () => {
     );
   });
 
+  it("numbers footnote references in the text and lists the notes after their chapter", () => {
+    const model: BookModel = {
+      title: "T",
+      language: "en",
+      chapters: [1, 2].map((number) => ({
+        number,
+        title: `C${number}`,
+        blocks: [{ type: "paragraph", runs: [{ text: "Fact." }, { text: "1", note: 1 }] }],
+        notes: [[{ type: "paragraph", runs: [{ text: "Source " }, { text: "here", italic: true }] }]],
+      })),
+    };
+    expect(toPlainText(model)).toBe("T\n\n\nC1\n\nFact.[1]\n\nNotes\n\n[1] Source here\n\n\nC2\n\nFact.[1]\n\nNotes\n\n[1] Source here\n");
+    expect(toMarkdown(model)).toBe("# T\n\n## C1\n\nFact.[^1-1]\n\n[^1-1]: Source _here_\n\n## C2\n\nFact.[^2-1]\n\n[^2-1]: Source _here_\n");
+  });
+
   it("leaves out the author line when there is none and uses * for italics inside a word", () => {
-    const model: BookModel = { title: "T", language: "en", chapters: [{ number: 1, title: "", blocks: [{ type: "paragraph", runs: [{ text: "un" }, { text: "believ", italic: true }, { text: "able" }] }] }] };
+    const model: BookModel = { title: "T", language: "en", chapters: [{ number: 1, title: "", notes: [], blocks: [{ type: "paragraph", runs: [{ text: "un" }, { text: "believ", italic: true }, { text: "able" }] }] }] };
     expect(toMarkdown(model)).toBe("# T\n\n## Chapter 1\n\nun*believ*able\n");
     expect(toPlainText(model)).toBe("T\n\n\nChapter 1\n\nunbelievable\n");
   });

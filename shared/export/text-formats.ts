@@ -9,14 +9,17 @@ const TEXT_WIDTH = 72;
 const TEXT_SCENE_BREAK = "* * *";
 
 export function toPlainText(model: BookModel): string {
-  const sections = [titleBlock(model, (t) => t), ...model.chapters.map((c) => `${chapterHeading(c)}\n\n${textBlocks(c.blocks)}`.trimEnd())];
+  const sections = [titleBlock(model, (t) => t), ...model.chapters.map((c) => `${chapterHeading(c)}\n\n${textBlocks(c.blocks)}${textNotes(c)}`.trimEnd())];
   return `${sections.join("\n\n\n")}\n`;
 }
 
 export function toMarkdown(model: BookModel): string {
   const sections = [
     titleBlock(model, (t) => `# ${escapeMarkdown(t)}`),
-    ...model.chapters.map((c) => `## ${escapeMarkdown(chapterHeading(c))}\n\n${markdownBlocks(c.blocks)}`.trimEnd()),
+    ...model.chapters.map((c, i) => {
+      const label = (n: number): string => `${i + 1}-${n}`;
+      return `## ${escapeMarkdown(chapterHeading(c))}\n\n${markdownBlocks(c.blocks, label)}${markdownNotes(c, label)}`.trimEnd();
+    }),
   ];
   return `${sections.join("\n\n")}\n`;
 }
@@ -56,32 +59,46 @@ function textBlock(block: Block): string {
 }
 
 function plainRuns(runs: Run[]): string {
-  return runs.map((r) => r.text).join("");
+  return runs.map((r) => (r.note === undefined ? r.text : `[${r.note}]`)).join("");
+}
+
+/** Plain text has no foot of the page: a chapter's notes follow it, numbered as in the text. */
+function textNotes(chapter: ModelChapter): string {
+  if (chapter.notes.length === 0) return "";
+  return `\n\nNotes\n\n${chapter.notes.map((note, i) => listItem(textBlocks(note), `[${i + 1}] `)).join("\n\n")}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Markdown
 
-function markdownBlocks(blocks: Block[]): string {
-  return blocks.map(markdownBlock).join("\n\n");
+/** Footnote labels must be unique in the one file, so each is prefixed with its chapter's place. */
+type NoteLabel = (note: number) => string;
+
+function markdownBlocks(blocks: Block[], label: NoteLabel): string {
+  return blocks.map((b) => markdownBlock(b, label)).join("\n\n");
 }
 
-function markdownBlock(block: Block): string {
+function markdownNotes(chapter: ModelChapter, label: NoteLabel): string {
+  if (chapter.notes.length === 0) return "";
+  return `\n\n${chapter.notes.map((note, i) => listItem(markdownBlocks(note, label), `[^${label(i + 1)}]: `)).join("\n\n")}`;
+}
+
+function markdownBlock(block: Block, label: NoteLabel): string {
   switch (block.type) {
     case "paragraph":
-      return escapeLineStart(markdownRuns(block.runs));
+      return escapeLineStart(markdownRuns(block.runs, label));
     case "heading":
       // Chapter titles are `##`, so a heading inside a chapter sits below them.
-      return `${"#".repeat(Math.min(6, block.depth + 2))} ${markdownRuns(block.runs).replace(/\n/g, " ")}`;
+      return `${"#".repeat(Math.min(6, block.depth + 2))} ${markdownRuns(block.runs, label).replace(/\n/g, " ")}`;
     case "sceneBreak":
       return "***";
     case "blockquote":
-      return markdownBlocks(block.blocks)
+      return markdownBlocks(block.blocks, label)
         .split("\n")
         .map((line) => (line === "" ? ">" : `> ${line}`))
         .join("\n");
     case "list":
-      return block.items.map((item, i) => listItem(markdownBlocks(item), block.ordered ? `${block.start + i}. ` : "- ")).join("\n");
+      return block.items.map((item, i) => listItem(markdownBlocks(item, label), block.ordered ? `${block.start + i}. ` : "- ")).join("\n");
     case "code": {
       const longest = Math.max(2, ...(block.text.match(/`+/g) ?? []).map((f) => f.length));
       const fence = "`".repeat(longest + 1);
@@ -90,9 +107,13 @@ function markdownBlock(block: Block): string {
   }
 }
 
-function markdownRuns(runs: Run[]): string {
+function markdownRuns(runs: Run[], label: NoteLabel): string {
   let out = "";
   for (const [i, run] of runs.entries()) {
+    if (run.note !== undefined) {
+      out += `[^${label(run.note)}]`;
+      continue;
+    }
     let text = escapeMarkdown(run.text).replace(/\n/g, "\\\n");
     const before = i === 0 ? "" : (runs[i - 1]!.text.slice(-1));
     const after = runs[i + 1]?.text.charAt(0) ?? "";
