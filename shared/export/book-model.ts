@@ -180,7 +180,7 @@ export function resolveObsidianSyntax(markdown: string): string {
 /** `^[text]` (not inside a wiki link's brackets) becomes `[^bw-inline-n]` plus a definition at the end. */
 function inlineFootnotesToDefinitions(text: string): string {
   const definitions: string[] = [];
-  const body = text.replace(/\^\[((?:[^\[\]\n]|\[[^\]\n]*\])*)\]/g, (_m, note: string) => {
+  const body = text.replace(/\^\[((?:[^[\]\n]|\[[^\]\n]*\])*)\]/g, (_m, note: string) => {
     const label = `bw-inline-${definitions.length + 1}`;
     definitions.push(`[^${label}]: ${note}`);
     return `[^${label}]`;
