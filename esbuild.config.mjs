@@ -4,6 +4,7 @@
 // manifest.json and versions.json in step through version-bump.mjs).
 // Importing this file builds nothing: the tests and `npm run bench -- plugin` build with pluginOptions.
 import esbuild from "esbuild";
+import { rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { pathToFileURL } from "node:url";
 
@@ -25,17 +26,25 @@ export function pluginOptions(production) {
   };
 }
 
+/**
+ * The CLI: packages are bundled in (Node resolving and compiling hundreds of ESM files from node_modules
+ * took half a second on every start), and split so each command loads only its own code: `export` never
+ * parses the Anthropic SDK, `generate` never parses pdf-lib. Native addons must stay external.
+ */
 const cli = {
   entryPoints: ["companion/cli.ts"],
   bundle: true,
   platform: "node",
   target: "node20",
   format: "esm",
-  // Native and large server packages stay in node_modules, resolved at run time.
-  packages: "external",
+  splitting: true,
+  outdir: "dist",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  // Bundled CommonJS packages call require(); ESM output has none unless it is made.
+  banner: { js: "import { createRequire as __bookwrightCreateRequire } from 'node:module'; const require = __bookwrightCreateRequire(import.meta.url);" },
   logLevel: "info",
   sourcemap: true,
-  outfile: "dist/cli.js",
 };
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
@@ -43,6 +52,8 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 if (invokedDirectly) {
   const production = process.argv[2] === "production";
   if (production) {
+    // Chunk names carry content hashes; old ones would pile up in dist/ from build to build.
+    await rm("dist", { recursive: true, force: true });
     await Promise.all([esbuild.build(pluginOptions(true)), esbuild.build(cli)]);
   } else {
     const ctx = await esbuild.context(pluginOptions(false));
