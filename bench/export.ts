@@ -10,7 +10,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -88,7 +88,12 @@ export async function runExportBench(): Promise<void> {
   const results = new Map<string, Sample>();
   for (const format of ["txt", "md", "epub", "docx", "manuscript", "pdf"]) results.set(format, await repeat(3, () => ours(format)));
   const markdown = path.join(workDir, "book.md");
-  await writeFile(markdown, await readFile(path.join(exports, `${TITLE} (md).md`)));
+  const exported = async (format: string): Promise<string> => {
+    const name = (await readdir(exports)).find((f) => f.endsWith(`(${format}).${format}`));
+    if (!name) throw new Error(`no ${format} export in ${exports}`);
+    return path.join(exports, name);
+  };
+  await writeFile(markdown, await readFile(await exported("md")));
   const pandocOut = path.join(workDir, "pandoc");
   await mkdir(pandocOut, { recursive: true });
   const meta = ["--metadata", `title=${TITLE}`, "--metadata", "lang=en"];
@@ -99,7 +104,7 @@ export async function runExportBench(): Promise<void> {
     pdf: await measure("pandoc", [markdown, ...meta, "--pdf-engine=weasyprint", "-o", path.join(pandocOut, "x.pdf")], workDir),
   };
 
-  const ourPdf = path.join(exports, `${TITLE} (pdf).pdf`);
+  const ourPdf = await exported("pdf");
   const pages = { ours: await pdfPages(ourPdf), pandoc: await pdfPages(path.join(pandocOut, "x.pdf")) };
   const fmt = (s: Sample): string => `${s.seconds.toFixed(2)} s, peak ${Number.isNaN(s.peakMiB) ? "?" : s.peakMiB.toFixed(0)} MiB`;
   console.log(`export: ${TITLE}, ${imported.chapters.length} chapters (whole processes; median of 3 runs, pandoc PDF 1 run)`);
