@@ -7,6 +7,7 @@ import esbuild from "esbuild";
 import { rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { pathToFileURL } from "node:url";
+import { bundledFontsPlugin } from "./fonts.mjs";
 
 /** The plugin build; production minifies and drops the source map, so main.js is the only output. */
 export function pluginOptions(production) {
@@ -23,6 +24,7 @@ export function pluginOptions(production) {
     treeShaking: true,
     minify: production,
     outfile: "main.js",
+    plugins: [bundledFontsPlugin],
   };
 }
 

@@ -12,7 +12,11 @@ export default defineConfig({
     pool: "forks",
     // The `obsidian` package ships types only; plugin code under test gets the typed in-memory stand-in.
     // Exact match only, so other `obsidian*` packages (eslint-plugin-obsidianmd) resolve as usual.
-    alias: [{ find: /^obsidian$/, replacement: fileURLToPath(new URL("./test/obsidian-stub/obsidian.ts", import.meta.url)) }],
+    alias: [
+      { find: /^obsidian$/, replacement: fileURLToPath(new URL("./test/obsidian-stub/obsidian.ts", import.meta.url)) },
+      // The plugin's built-in print fonts come from an esbuild plugin (fonts.mjs); tests build the same module.
+      { find: /^bookwright-fonts$/, replacement: fileURLToPath(new URL("./test/support/bookwright-fonts.ts", import.meta.url)) },
+    ],
     ...(report ? { reporters: ["default", "json"], outputFile: { json: report } } : {}),
   },
 });

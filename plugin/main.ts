@@ -44,7 +44,7 @@ export default class BookwrightPlugin extends Plugin {
     registerBookCommands(this, { vault });
     registerGenerateCommands(this, { controller, vault, settings });
     registerRevisionCommands(this, { vault });
-    registerExportCommand(this, { vault });
+    registerExportCommand(this, { vault, settings });
     registerQueueView(this, controller, { settings });
     registerDashboard(this, { vault, controller });
     registerReportView(this, { vault });

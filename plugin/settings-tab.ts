@@ -13,6 +13,7 @@ import { DEFAULT_PHRASES } from "../shared/checks/default-phrases";
 import { ANTHROPIC_BASE_URL, BASE_URL_PRESETS, BaseUrlError, normaliseBaseUrl, type BaseUrlPreset } from "../shared/llm/base-url";
 import type { ConnectionReport } from "../shared/llm/connection-test";
 import type { BatchMode } from "../shared/queue/jobs";
+import { EXPORT_FORMAT_NAMES } from "../shared/export/formats";
 import { DEFAULT_SETTINGS, type BookwrightSettings, type ExportFormat } from "./settings";
 
 export interface SettingTabDeps {
@@ -39,14 +40,7 @@ const MODES: Record<BatchMode, string> = {
   "plan-ahead": "Plan ahead",
 };
 
-const FORMATS: Record<ExportFormat, string> = {
-  epub: "EPUB",
-  "docx-manuscript": "DOCX, manuscript format",
-  "docx-book": "DOCX, book layout",
-  pdf: "PDF",
-  txt: "Plain text",
-  md: "Markdown",
-};
+const FORMATS: Record<ExportFormat, string> = EXPORT_FORMAT_NAMES;
 
 const TRIMS: Record<BookwrightSettings["exportDefaults"]["trim"], string> = {
   "5x8": "5 × 8 in",
@@ -348,6 +342,18 @@ export class BookwrightSettingTab extends PluginSettingTab {
           .onChange((value) => {
             const fontSizePt = Number(value);
             if (fontSizePt >= MIN_FONT_PT && fontSizePt <= MAX_FONT_PT) void this.change({ exportDefaults: { ...this.draft.exportDefaults, fontSizePt } });
+          }),
+      );
+
+    new Setting(containerEl)
+      .setName("Print font folder")
+      .setDesc("A vault folder with your own regular, italic, bold and bold italic .ttf or .otf files for PDF exports. Leave empty for EB Garamond, which is built in.")
+      .addText((text) =>
+        text
+          .setPlaceholder("Fonts")
+          .setValue(this.draft.printFontFolder)
+          .onChange((value) => {
+            void this.change({ printFontFolder: value.trim() });
           }),
       );
   }

@@ -17,6 +17,7 @@ const STORED: BookwrightSettings = {
   companionUrl: "http://127.0.0.1:9000",
   companionTokenSecret: "companion-token",
   exportDefaults: { format: "pdf", trim: "6x9", fontSizePt: 12 },
+  printFontFolder: "Fonts/Lora",
   overusedPhrases: ["nodded slowly"],
 };
 
@@ -57,6 +58,14 @@ describe("migrateSettings", () => {
       expect(result.warnings.filter((w) => w.includes(`${field}:`))).toHaveLength(1);
     }
     expect(result.warnings.find((w) => w.includes("concurrency:"))).toContain(`using the default (${DEFAULT_SETTINGS.concurrency})`);
+  });
+
+  it("reads the Word formats under their first names", () => {
+    for (const [old, now] of [["docx-manuscript", "manuscript"], ["docx-book", "docx"]] as const) {
+      const result = migrateSettings({ ...structuredClone(STORED), exportDefaults: { format: old, trim: "6x9", fontSizePt: 12 } });
+      expect(result.settings.exportDefaults.format).toBe(now);
+      expect(result.warnings).toEqual([]);
+    }
   });
 
   it("fills missing fields of an older file from the defaults and marks it for rewriting", () => {

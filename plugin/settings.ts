@@ -6,11 +6,13 @@
  */
 import * as z from "zod";
 import type { AgentModels } from "../shared/agents/run";
+import { EXPORT_FORMATS, type ExportFormat } from "../shared/export/formats";
+import type { TrimName } from "../shared/export/pdf/trim";
 import type { BatchMode } from "../shared/queue/jobs";
 
 export const SETTINGS_VERSION = 1;
 
-export type ExportFormat = "epub" | "docx-manuscript" | "docx-book" | "pdf" | "txt" | "md";
+export type { ExportFormat };
 
 export interface BookwrightSettings {
   version: typeof SETTINGS_VERSION;
@@ -28,7 +30,9 @@ export interface BookwrightSettings {
   companionUrl: string;
   /** Id of the companion token's secret in Obsidian's secret storage. */
   companionTokenSecret: string;
-  exportDefaults: { format: ExportFormat; trim: "5x8" | "5.25x8" | "5.5x8.5" | "6x9"; fontSizePt: number };
+  exportDefaults: { format: ExportFormat; trim: TrimName; fontSizePt: number };
+  /** Vault folder with the writer's own print typeface (regular, italic, bold, bold italic); "" = EB Garamond, built in. */
+  printFontFolder: string;
   /** Phrases the writer wants flagged, one per entry, added to the built-in list. */
   overusedPhrases: string[];
 }
@@ -44,6 +48,7 @@ export const DEFAULT_SETTINGS: BookwrightSettings = {
   companionUrl: "http://127.0.0.1:27125",
   companionTokenSecret: "",
   exportDefaults: { format: "epub", trim: "5.5x8.5", fontSizePt: 11 },
+  printFontFolder: "",
   overusedPhrases: [],
 };
 
@@ -61,10 +66,12 @@ const fields = {
   companionUrl: z.string().trim(),
   companionTokenSecret: z.string(),
   exportDefaults: z.object({
-    format: z.enum(["epub", "docx-manuscript", "docx-book", "pdf", "txt", "md"]),
+    // The first settings named the Word formats "docx-manuscript" and "docx-book"; exports call them "manuscript" and "docx".
+    format: z.preprocess((v) => (v === "docx-manuscript" ? "manuscript" : v === "docx-book" ? "docx" : v), z.enum(EXPORT_FORMATS)),
     trim: z.enum(["5x8", "5.25x8", "5.5x8.5", "6x9"]),
     fontSizePt: z.number().min(8).max(16),
   }),
+  printFontFolder: z.string().trim(),
   overusedPhrases: z.array(z.string()),
 } satisfies Record<Exclude<keyof BookwrightSettings, "version">, z.ZodType>;
 

@@ -90,7 +90,10 @@ describe("bookwright export", () => {
   });
 
   it.each([
-    [["--format", "pdf"], /--format pdf: expected txt, md or epub/],
+    [["--format", "rtf"], /--format rtf: expected docx, manuscript, pdf, epub, txt or md/],
+    [["--format", "pdf", "--trim", "7x10"], /--trim 7x10: expected one of 5x8, 5.25x8, 5.5x8.5, 6x9/],
+    [["--format", "pdf", "--font-size", "40"], /--font-size 40: expected a number of points from 8 to 16/],
+    [["--format", "pdf", "--font-dir", "/nonexistent-fonts"], /--font-dir \/nonexistent-fonts: no such folder/],
     [["--format", "txt", "--chapters", "2-9"], /Tides has no chapter 3, 4, 5, 6, 7, 8, 9; it has chapters 1–2/],
     [["--format", "txt", "--chapters", "x"], /--chapters: "x" is not a chapter number or range/],
   ])("refuses %j, saying why", async (args, message) => {

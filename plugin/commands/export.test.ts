@@ -19,6 +19,9 @@ beforeEach(() => {
 
 class HostPlugin extends Plugin {}
 
+/** A valid 1×1 JPEG is not needed by the EPUB packer; the SOI marker and some bytes are what it checks. */
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+
 const NOTES: Record<string, string> = {
   "Lighthouse/Book.md": "---\nbookwright: book\ntitle: The Lighthouse Keeper\n---\n",
   "Lighthouse/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\nThe storm came.\n",
@@ -56,6 +59,24 @@ function fill(modal: HTMLElement, value: string): void {
   input.dispatchEvent(new Event("input"));
 }
 
+/** Picks a format in the modal's first dropdown, as a click would. */
+function choose(modal: HTMLElement, format: string): void {
+  const select = modal.find("select") as HTMLSelectElement;
+  select.value = format;
+  select.dispatchEvent(new Event("change"));
+}
+
+/** The control of the setting named `name`. */
+function settingControl(modal: HTMLElement, name: string, selector: string): HTMLElement {
+  const item = modal.findAll(".setting-item").find((e) => e.find(".setting-item-name")?.getText() === name);
+  const control = item?.find(selector);
+  if (!control) throw new Error(`no ${selector} in the ${name} setting`);
+  return control;
+}
+
+/** The names of the settings the modal shows now (hidden ones left out). */
+const shownSettings = (modal: HTMLElement) => modal.findAll(".setting-item").filter((e) => e.isShown()).map((e) => e.find(".setting-item-name")?.getText() ?? "");
+
 const errors = (modal: HTMLElement) => modal.findAll(".bookwright-field-error").filter((e) => e.isShown()).map((e) => e.getText());
 
 describe("the Export book command", () => {
@@ -65,7 +86,15 @@ describe("the Export book command", () => {
     app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Chapters/02 Supply boat.md"));
     expect(command.checkCallback!(false)).toBe(true);
     const modal = shownModal();
-    expect(modal.find("select")?.findAll("option").map((o) => o.getText())).toEqual(["Plain text", "Markdown", "E-book (.epub)"]);
+    expect(modal.find("select")?.findAll("option").map((o) => o.getText())).toEqual([
+      "Word book (.docx)",
+      "Word manuscript for agents and editors (.docx)",
+      "Print PDF (.pdf)",
+      "E-book (.epub)",
+      "Plain text (.txt)",
+      "Markdown (.md)",
+    ]);
+    choose(modal, "txt");
     press(modal, "Export");
     for (let i = 0; i < 5; i++) await settled();
     const path = "Lighthouse/Exports/The Lighthouse Keeper (txt).txt";
@@ -119,6 +148,59 @@ describe("the Export book command", () => {
     expect(await vault.read("Lighthouse/Book.md")).toBe(`${NOTES["Lighthouse/Book.md"]!.replace("\n---\n", `\nidentifier: ${identifier}\n---\n`)}`);
     const second = new TextDecoder().decode(unzipSync(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (epub) 1.epub"))["OEBPS/content.opf"]);
     expect(second).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
+  });
+
+  it("shows each format's own options, starting from the settings' defaults", async () => {
+    const { app, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    await settled();
+    expect((modal.find("select") as HTMLSelectElement).value).toBe("epub");
+    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Cover", "Description", "Smart typography", ""]);
+    choose(modal, "pdf");
+    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Trim size", "Font size", "Title page", "Table of contents", "Smart typography", ""]);
+    choose(modal, "manuscript");
+    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Manuscript contact", "Smart typography", ""]);
+    choose(modal, "md");
+    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Smart typography", ""]);
+  });
+
+  it("offers the book folder's JPEGs as covers, preselecting Book.md's cover and description", async () => {
+    const { app, vault, command } = await setUp();
+    await vault.write("Lighthouse/Book.md", "---\nbookwright: book\ntitle: The Lighthouse Keeper\ncover: \"[[Cover.jpg]]\"\ndescription: A keeper and a storm.\n---\n");
+    await vault.writeBinary("Lighthouse/Cover.jpg", JPEG);
+    await vault.writeBinary("Lighthouse/Art/Sketch.jpeg", JPEG);
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    for (let i = 0; i < 3; i++) await settled();
+    const cover = settingControl(modal, "Cover", "select") as HTMLSelectElement;
+    expect(cover.findAll("option").map((o) => o.getText())).toEqual(["No cover", "Art/Sketch.jpeg", "Cover.jpg"]);
+    expect(cover.value).toBe("Lighthouse/Cover.jpg");
+    expect((modal.find("textarea[name='description']") as HTMLTextAreaElement).value).toBe("A keeper and a storm.");
+    cover.value = "Lighthouse/Art/Sketch.jpeg";
+    cover.dispatchEvent(new Event("change"));
+    press(modal, "Export");
+    for (let i = 0; i < 10 && Modal.showing.length > 0; i++) await settled();
+    const files = unzipSync(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (epub).epub"));
+    expect(files["OEBPS/cover.jpg"]).toEqual(JPEG);
+    expect(new TextDecoder().decode(files["OEBPS/content.opf"])).toContain("<dc:description>A keeper and a storm.</dc:description>");
+  });
+
+  it("shows why an export failed, keeps the modal open and leaves no file", async () => {
+    const { app, vault, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "docx");
+    fill(modal, "9");
+    press(modal, "Export");
+    for (let i = 0; i < 5; i++) await settled();
+    expect(Modal.showing).toHaveLength(1);
+    expect(errors(modal)).toEqual(["Could not export: The Lighthouse Keeper has no chapter 9; it has chapters 1–2"]);
+    expect(modal.findAll("button").map((b) => b.getText())).toContain("Export");
+    expect(await vault.exists("Lighthouse/Exports")).toBe(false);
   });
 
   it("is not offered outside a book", async () => {

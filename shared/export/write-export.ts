@@ -7,14 +7,15 @@
 import { safeFileName, safeFileNameWithSuffix } from "../book/safe-name";
 import { baseName, joinVaultPath, normalizeVaultPath, numberedName, VaultError, type VaultFiles } from "../vault/vault-files";
 
-export type ExportFormat = "txt" | "md" | "epub";
-
 export const EXPORTS_FOLDER = "Exports";
 
 export type ExportContent = { text: string } | { bytes: Uint8Array };
 
 export type WriteExportOptions = ExportContent & {
-  format: ExportFormat;
+  /** The format's name, shown in the file name: `Tides (manuscript).docx`. */
+  format: string;
+  /** The file extension, without its dot. @default format */
+  extension?: string;
   /** The title the file is named after. @default the book folder's name */
   name?: string;
   /** Replace an export of the same name instead of numbering the new one. @default false */
@@ -24,11 +25,11 @@ export type WriteExportOptions = ExportContent & {
 /** A taken name is numbered `… 1`, `… 2`; past this many, something else is wrong. */
 const MAX_NUMBERED = 1000;
 
-/** Writes the export and returns its vault path: `<book>/Exports/<Title> (<format>).<format>`. */
+/** Writes the export and returns its vault path: `<book>/Exports/<Title> (<format>).<extension>`. */
 export async function writeExport(vault: VaultFiles, bookFolder: string, options: WriteExportOptions): Promise<string> {
   const folder = joinVaultPath(normalizeVaultPath(bookFolder), EXPORTS_FOLDER);
   const title = options.name?.trim() || baseName(normalizeVaultPath(bookFolder)) || "Book";
-  const fileName = `${safeFileNameWithSuffix(title, ` (${options.format})`)}.${options.format}`;
+  const fileName = `${safeFileNameWithSuffix(title, ` (${options.format})`)}.${options.extension ?? options.format}`;
   const target = joinVaultPath(folder, fileName);
   // Hidden (a leading dot), so neither Obsidian's file list nor a VaultFiles listing shows it meanwhile.
   const partial = joinVaultPath(folder, `.${safeFileName(fileName)}.partial`);

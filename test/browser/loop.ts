@@ -4,7 +4,7 @@
  * QueueController (the same path as "Generate chapters…"), then exported as plain text. It returns what the screenshots show: every
  * note of the vault at the end, and the batch as it stood mid-draft of chapter 2 with the events so far.
  */
-import { exportBook } from "../../plugin/commands/export";
+import { exportBook } from "../../shared/export/export-book";
 import { createBook } from "../../plugin/commands/new-book";
 import { QueueController, type ControllerEvent } from "../../plugin/queue/queue-controller";
 import { DEFAULT_SETTINGS } from "../../plugin/settings";
@@ -124,7 +124,7 @@ export async function runLoop(): Promise<LoopData> {
     await controller.start(bookFolder, { chapters: [1, 2, 3], mode: "sequential", concurrency: 3, costCapUsd: 5 });
     const final = await controller.state(bookFolder);
     if (!final || !midBatch) throw new Error("the loop did not run to the end, or never reached chapter 2's draft");
-    // The last step of the loop: the "Export book" command's own function, as plain text.
+    // The last step of the loop: the function the "Export book" command runs, as plain text.
     await exportBook(vault, bookFolder, { format: "txt", chapters: "all", smartTypography: true });
     const notes: Record<string, string> = {};
     for (const file of await vault.list(bookFolder)) notes[file.path] = await vault.read(file.path);

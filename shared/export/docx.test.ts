@@ -1,0 +1,632 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { unzipSync } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importManuscript, writeBookFolder } from "../import/import-manuscript";
+import { EXPORT_FIXTURE_FOLDER, exportFixtureFiles } from "../testing/export-fixture";
+import { MemoryVault } from "../testing/memory-vault";
+import { buildBookModel, modelWordCount, type Block, type BookModel, type ModelChapter } from "./book-model";
+import { manuscriptWordCount, toBookDocx, toManuscriptDocx } from "./docx";
+
+const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
+const PANDOC = "/usr/bin/pandoc";
+
+async function fixtureModel(): Promise<BookModel> {
+  return buildBookModel(new MemoryVault().seed(exportFixtureFiles()), EXPORT_FIXTURE_FOLDER);
+}
+
+/** A small hand-made model: two chapters that each have a note 1, so the document's note ids must differ. */
+function smallModel(): BookModel {
+  return {
+    title: "Tides & <Tales>",
+    author: "Ada Quill",
+    language: "en-GB",
+    chapters: [
+      {
+        number: 1,
+        title: "Storm",
+        blocks: [
+          { type: "paragraph", runs: [{ text: "She said it " }, { text: "twice", italic: true }, { text: ", and " }, { text: "loud", bold: true }, { text: "." }, { text: "1", note: 1 }] },
+          { type: "paragraph", runs: [{ text: "Line one\nline two" }] },
+          { type: "sceneBreak" },
+          { type: "paragraph", runs: [{ text: "After the break." }] },
+          { type: "blockquote", blocks: [{ type: "paragraph", runs: [{ text: "A quoted letter." }] }] },
+          { type: "heading", depth: 2, runs: [{ text: "A subheading" }] },
+          { type: "paragraph", runs: [{ text: "After it." }] },
+          { type: "code", text: "code <b> & more\n  indented" },
+        ],
+        notes: [[{ type: "paragraph", runs: [{ text: "The wind was loud too." }] }]],
+      },
+      {
+        number: 2,
+        title: "",
+        blocks: [{ type: "paragraph", runs: [{ text: "Calm.", bold: false }, { text: "1", note: 1 }] }],
+        notes: [[{ type: "paragraph", runs: [{ text: "Second chapter's note." }] }]],
+      },
+    ],
+  };
+}
+
+function unzip(bytes: Uint8Array): Record<string, string> {
+  const decoder = new TextDecoder();
+  return Object.fromEntries(Object.entries(unzipSync(bytes)).map(([name, data]) => [name, decoder.decode(data)]));
+}
+
+/** The body's paragraphs, each as its XML, in order. */
+function paragraphs(documentXml: string): string[] {
+  return documentXml.match(/<w:p>.*?<\/w:p>|<w:p [^>]*>.*?<\/w:p>/g) ?? [];
+}
+
+const styleOf = (p: string): string | undefined => /<w:pStyle w:val="([^"]+)"\/>/.exec(p)?.[1];
+const XML_ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'" };
+const textOf = (xml: string): string =>
+  [...xml.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]!.replace(/&(?:amp|lt|gt|quot|apos);/g, (e) => XML_ENTITIES[e]!)).join("");
+
+/** One style's XML from styles.xml. */
+function style(stylesXml: string, id: string): string {
+  const match = new RegExp(`<w:style [^>]*w:styleId="${id}">.*?</w:style>`).exec(stylesXml);
+  if (!match) throw new Error(`styles.xml has no style ${id}`);
+  return match[0];
+}
+
+/** The sections' properties, in order. */
+function sections(documentXml: string): string[] {
+  return documentXml.match(/<w:sectPr>.*?<\/w:sectPr>/g) ?? [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading back with pandoc
+
+function pandocJson(bytes: Uint8Array, dir: string, name: string): Promise<unknown> {
+  if (!existsSync(PANDOC)) throw new Error(`pandoc is not installed at ${PANDOC}; the DOCX read-back tests need it (apt-get install pandoc)`);
+  return writeFile(path.join(dir, name), bytes).then(
+    () =>
+      new Promise((resolve, reject) => {
+        execFile(PANDOC, ["-f", "docx", "-t", "json", path.join(dir, name)], { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`pandoc failed: ${error.message}\n${stderr}`));
+          else resolve(JSON.parse(stdout));
+        });
+      }),
+  );
+}
+
+interface ReadBack {
+  /** Level-1 headings' text, in order. */
+  chapters: string[];
+  /** Each chapter's text from its heading on (notes left out), words separated by single spaces. */
+  chapterTexts: string[];
+  /** The footnotes' text, in the order they are referred to. */
+  notes: string[];
+}
+
+type PandocNode = { t: string; c?: unknown };
+const isNode = (v: unknown): v is PandocNode => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as PandocNode).t === "string";
+
+/** Flattens pandoc's AST to text: every word in reading order, block boundaries as spaces, notes kept apart. */
+function readBack(ast: unknown): ReadBack {
+  const out: ReadBack = { chapters: [], chapterTexts: [], notes: [] };
+  const text = (node: unknown, sink: string[]): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) text(child, sink);
+      return;
+    }
+    if (!isNode(node)) return;
+    switch (node.t) {
+      case "Str":
+        sink.push(node.c as string);
+        return;
+      case "Space":
+      case "SoftBreak":
+      case "LineBreak":
+        sink.push(" ");
+        return;
+      case "Code":
+        sink.push((node.c as [unknown, string])[1]);
+        return;
+      case "CodeBlock":
+        sink.push(" ", (node.c as [unknown, string])[1], " ");
+        return;
+      case "Note": {
+        const note: string[] = [];
+        text(node.c, note);
+        out.notes.push(words(note.join("")));
+        return;
+      }
+      case "Link":
+        text((node.c as unknown[])[1], sink);
+        return;
+      case "Image":
+        return;
+      default:
+        text(node.c, sink);
+        if (["Para", "Plain", "Header", "LineBlock"].includes(node.t)) sink.push(" ");
+    }
+  };
+  const sinks: string[][] = [];
+  for (const block of (ast as { blocks: unknown[] }).blocks) {
+    if (isNode(block) && block.t === "Header" && (block.c as [number])[0] === 1) {
+      const heading: string[] = [];
+      text((block.c as unknown[])[2], heading);
+      out.chapters.push(words(heading.join("")));
+      sinks.push([]);
+    }
+    // Before the first chapter: the title page and the contents, which the tests read from the XML.
+    if (sinks.length > 0) text(block, sinks.at(-1)!);
+  }
+  out.chapterTexts = sinks.map((sink) => words(sink.join("")));
+  return out;
+}
+
+const words = (text: string): string => text.split(/\s+/).filter((w) => w !== "").join(" ");
+
+/**
+ * Where two lists of texts first differ, as a few words of context, or null when they are equal: a
+ * novel's chapters are too long for a readable diff.
+ */
+function firstDifference(actual: string[], expected: string[]): string | null {
+  if (actual.length !== expected.length) return `${actual.length} texts, expected ${expected.length}`;
+  for (const [i, text] of actual.entries()) {
+    if (text === expected[i]) continue;
+    const a = text.split(" ");
+    const e = expected[i]!.split(" ");
+    let at = 0;
+    while (at < a.length && a[at] === e[at]) at++;
+    return `text ${i + 1}, word ${at + 1}: "${a.slice(Math.max(0, at - 5), at + 8).join(" ")}" but expected "${e.slice(Math.max(0, at - 5), at + 8).join(" ")}"`;
+  }
+  return null;
+}
+
+/** What a reader should find in each chapter, from the model, as the exporters write it. */
+function expectedText(model: BookModel, sceneBreak: string): { chapters: string[]; chapterTexts: string[]; notes: string[] } {
+  const notes: string[] = [];
+  const chapterTexts = model.chapters.map((chapter) => {
+    const sink: string[] = [heading(chapter), " "];
+    blocksText(chapter.blocks, chapter, sink, notes, sceneBreak);
+    return words(sink.join(""));
+  });
+  return { chapters: model.chapters.map(heading), chapterTexts, notes };
+}
+
+function heading(chapter: ModelChapter): string {
+  return chapter.title.trim() || (chapter.number === null ? "Untitled chapter" : `Chapter ${chapter.number}`);
+}
+
+function blocksText(blocks: Block[], chapter: ModelChapter, sink: string[], notes: string[], sceneBreak: string, depth = 0): void {
+  for (const block of blocks) {
+    switch (block.type) {
+      case "paragraph":
+      case "heading":
+        for (const run of block.runs) {
+          if (run.note === undefined) sink.push(run.text);
+          else {
+            const note: string[] = [];
+            blocksText(chapter.notes[run.note - 1]!, chapter, note, [], sceneBreak);
+            notes.push(words(note.join("")));
+          }
+        }
+        sink.push(" ");
+        break;
+      case "sceneBreak":
+        sink.push(` ${sceneBreak} `);
+        break;
+      case "blockquote":
+        blocksText(block.blocks, chapter, sink, notes, sceneBreak, depth);
+        break;
+      case "list":
+        block.items.forEach((item, i) => {
+          sink.push(` ${block.ordered ? `${block.start + i}.` : ["•", "◦", "▪"][depth % 3]} `);
+          blocksText(item, chapter, sink, notes, sceneBreak, depth + 1);
+        });
+        break;
+      case "code":
+        sink.push(` ${block.text} `);
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe("manuscriptWordCount", () => {
+  it("rounds to the nearest 100 below 20,000 words and the nearest 1,000 from there, never to nothing", () => {
+    expect(manuscriptWordCount(19_949)).toBe("about 19,900 words");
+    expect(manuscriptWordCount(20_400)).toBe("about 20,000 words");
+    expect(manuscriptWordCount(122_123)).toBe("about 122,000 words");
+    expect(manuscriptWordCount(37)).toBe("about 100 words");
+    expect(manuscriptWordCount(0)).toBe("about 100 words");
+    expect(manuscriptWordCount(1_250)).toBe("about 1,300 words");
+    expect(manuscriptWordCount(19_960)).toBe("about 20,000 words");
+    expect(manuscriptWordCount(1_234_567)).toBe("about 1,235,000 words");
+  });
+});
+
+describe("toManuscriptDocx", () => {
+  it("sets US Letter pages with 1 in margins, 12 pt Times New Roman, double spacing, ragged right and no hyphenation", async () => {
+    const files = unzip(await toManuscriptDocx(await fixtureModel()));
+    const doc = files["word/document.xml"]!;
+    for (const sect of sections(doc)) {
+      expect(sect).toContain('<w:pgSz w:w="12240" w:h="15840" w:orient="portrait"/>');
+      expect(sect).toMatch(/<w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440" /);
+    }
+    const styles = files["word/styles.xml"]!;
+    expect(styles).toContain('<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:cs="Times New Roman"/><w:sz w:val="24"/>');
+    expect(styles).toContain('<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="480" w:lineRule="auto"/></w:pPr></w:pPrDefault>');
+    const normal = style(styles, "Normal");
+    expect(normal).toContain('<w:jc w:val="left"/>');
+    expect(normal).toContain("<w:suppressAutoHyphens/>");
+    expect(style(styles, "BodyText")).toContain('<w:ind w:firstLine="720"/>');
+    // Every paragraph of a manuscript is indented, the first of a chapter too.
+    expect(style(styles, "FirstParagraph")).toContain('<w:basedOn w:val="BodyText"/>');
+    expect(style(styles, "FirstParagraph")).not.toContain("w:firstLine");
+    expect(files["word/settings.xml"]).toContain('<w:autoHyphenation w:val="false"/>');
+    expect(files["word/settings.xml"]).not.toContain("mirrorMargins");
+    // The body is formatted by its styles, not paragraph by paragraph.
+    expect(doc).not.toContain("<w:rFonts");
+    expect(doc).not.toMatch(/<w:jc /);
+  });
+
+  it("writes Courier New when asked", async () => {
+    const styles = unzip(await toManuscriptDocx(smallModel(), { font: "Courier New" }))["word/styles.xml"]!;
+    expect(styles).toContain('<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:cs="Courier New"/><w:sz w:val="24"/>');
+  });
+
+  it("puts the contact block and word count on a title page without a header, title and byline halfway down", async () => {
+    const model = await fixtureModel();
+    const files = unzip(await toManuscriptDocx(model));
+    const doc = files["word/document.xml"]!;
+    const [titleSection, bodySection] = sections(doc);
+    expect(sections(doc)).toHaveLength(2);
+    expect(titleSection).not.toContain("headerReference");
+    expect(bodySection).toContain('<w:headerReference w:type="default"');
+    expect(bodySection).toContain('<w:type w:val="nextPage"/>');
+    expect(bodySection).toContain('<w:pgNumType w:start="1"/>');
+    const paras = paragraphs(doc);
+    expect(styleOf(paras[0]!)).toBe("Contact");
+    expect(paras[0]).toContain(`<w:t xml:space="preserve">Zofia Łukasiewicz</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve">${manuscriptWordCount(modelWordCount(model))}</w:t>`);
+    expect(manuscriptWordCount(modelWordCount(model))).toBe("about 10,200 words");
+    // The word count sits on a right tab at the right margin.
+    expect(style(files["word/styles.xml"]!, "Contact")).toContain('<w:tab w:val="right" w:pos="9360"/>');
+    expect(style(files["word/styles.xml"]!, "Contact")).toContain('w:line="240"');
+    expect(styleOf(paras[1]!)).toBe("Title");
+    expect(textOf(paras[1]!)).toBe("Babel Tower");
+    // Halfway down an 11 in page with 1 in margins: 4.5 in below the top margin, less the contact block.
+    const before = Number(/<w:spacing w:before="(\d+)"\/>/.exec(paras[1]!)?.[1]);
+    expect(before).toBeGreaterThan(4 * 1440 - 276);
+    expect(before).toBeLessThan(4.5 * 1440);
+    expect(style(files["word/styles.xml"]!, "Title")).toContain('<w:jc w:val="center"/>');
+    expect(textOf(paras[2]!)).toBe("by Zofia Łukasiewicz");
+    expect(style(files["word/styles.xml"]!, "Byline")).toContain('<w:jc w:val="center"/>');
+  });
+
+  it("heads every page after the title page with Surname / Keyword / page number, right-aligned", async () => {
+    const files = unzip(await toManuscriptDocx(await fixtureModel()));
+    const headers = Object.keys(files).filter((n) => /^word\/header\d+\.xml$/.test(n));
+    expect(headers).toHaveLength(1);
+    const header = files[headers[0]!]!;
+    expect(textOf(header)).toBe("Łukasiewicz / Babel / ");
+    expect(header).toMatch(/<w:fldChar w:fldCharType="begin"\/><\/w:r><w:r><w:instrText xml:space="preserve">PAGE<\/w:instrText>/);
+    expect(style(files["word/styles.xml"]!, "Header")).toContain('<w:jc w:val="right"/>');
+    const rels = files["word/_rels/document.xml.rels"]!;
+    const id = /<w:headerReference w:type="default" r:id="(rId\d+)"\/>/.exec(files["word/document.xml"]!)![1];
+    expect(rels).toMatch(new RegExp(`Id="${id}"[^>]*Target="${headers[0]!.replace("word/", "")}"|Target="${headers[0]!.replace("word/", "")}"[^>]*Id="${id}"`));
+  });
+
+  it("takes the contact block, surname and keyword it is given, and falls back without an author", async () => {
+    const files = unzip(await toManuscriptDocx(smallModel(), { contact: ["Ada Quill", "1 Harbour Row, Port Isaac", "ada@example.com"], surname: "QUILL", keyword: "TIDES" }));
+    const paras = paragraphs(files["word/document.xml"]!);
+    expect(paras.slice(0, 3).map(textOf)).toEqual(["Ada Quillabout 100 words", "1 Harbour Row, Port Isaac", "ada@example.com"]);
+    expect(paras.slice(0, 3).map(styleOf)).toEqual(["Contact", "Contact", "Contact"]);
+    expect(textOf(files["word/header1.xml"]!)).toBe("QUILL / TIDES / ");
+    const anonymous = unzip(await toManuscriptDocx({ ...smallModel(), author: undefined, title: "The Lighthouse Keeper" }));
+    expect(textOf(anonymous["word/header1.xml"]!)).toBe("Anonymous / Lighthouse / ");
+    expect(paragraphs(anonymous["word/document.xml"]!).map(textOf).slice(0, 3)).toEqual(["about 100 words", "The Lighthouse Keeper", "Storm"]);
+  });
+
+  it("starts each chapter on a new page with its title about a third of the way down", async () => {
+    const model = await fixtureModel();
+    const files = unzip(await toManuscriptDocx(model));
+    const chapters = paragraphs(files["word/document.xml"]!).filter((p) => styleOf(p) === "Heading1");
+    expect(chapters.map(textOf)).toEqual(model.chapters.map((c) => c.title));
+    const heading1 = style(files["word/styles.xml"]!, "Heading1");
+    expect(heading1).toContain("<w:pageBreakBefore/>");
+    expect(heading1).toContain('<w:jc w:val="center"/>');
+    expect(heading1).toContain('<w:outlineLvl w:val="0"/>');
+    const before = Number(/<w:spacing w:before="(\d+)"/.exec(heading1)?.[1]);
+    // A third of 11 in from the top edge is 2.67 in below the top margin; the double-spaced line adds about 1/6 in.
+    expect(before / 1440).toBeGreaterThan(2);
+    expect(before / 1440).toBeLessThan(2.7);
+    // Nothing overrides the page break on a chapter title.
+    for (const chapter of chapters) expect(chapter).not.toContain("pageBreakBefore");
+  });
+
+  it("keeps italics and bold, centres # for a scene break, indents quotes both sides and breaks lines", async () => {
+    const files = unzip(await toManuscriptDocx(smallModel()));
+    const paras = paragraphs(files["word/document.xml"]!);
+    const first = paras.find((p) => textOf(p).startsWith("She said it"))!;
+    expect(styleOf(first)).toBe("FirstParagraph");
+    expect(first).toContain('<w:r><w:rPr><w:i/><w:iCs/></w:rPr><w:t xml:space="preserve">twice</w:t></w:r>');
+    expect(first).toContain('<w:r><w:rPr><w:b/><w:bCs/></w:rPr><w:t xml:space="preserve">loud</w:t></w:r>');
+    const lines = paras.find((p) => textOf(p).startsWith("Line one"))!;
+    expect(styleOf(lines)).toBe("BodyText");
+    expect(lines).toContain('<w:t xml:space="preserve">Line one</w:t></w:r><w:r><w:br/><w:t xml:space="preserve">line two</w:t>');
+    const breakPara = paras.find((p) => styleOf(p) === "SceneBreak")!;
+    expect(textOf(breakPara)).toBe("#");
+    expect(style(files["word/styles.xml"]!, "SceneBreak")).toContain('<w:jc w:val="center"/>');
+    expect(styleOf(paras[paras.indexOf(breakPara) + 1]!)).toBe("FirstParagraph");
+    const quote = paras.find((p) => textOf(p) === "A quoted letter.")!;
+    expect(styleOf(quote)).toBe("BlockQuote");
+    expect(style(files["word/styles.xml"]!, "BlockQuote")).toContain('<w:ind w:left="720" w:right="720"/>');
+    expect(styleOf(paras.find((p) => textOf(p) === "A subheading")!)).toBe("Heading3");
+    const code = paras.find((p) => styleOf(p) === "SourceCode")!;
+    expect(code).toContain('<w:t xml:space="preserve">code &lt;b&gt; &amp; more</w:t></w:r><w:r><w:br/><w:t xml:space="preserve">  indented</w:t>');
+    expect(style(files["word/styles.xml"]!, "SourceCode")).toContain('w:ascii="Courier New"');
+    // An untitled chapter is headed by its number.
+    expect(paras.filter((p) => styleOf(p) === "Heading1").map(textOf)).toEqual(["Storm", "Chapter 2"]);
+  });
+
+  it("writes lists as marked paragraphs with hanging indents, nested ones further in", async () => {
+    const paras = paragraphs(unzip(await toManuscriptDocx(await fixtureModel()))["word/document.xml"]!);
+    const items = paras.filter((p) => styleOf(p) === "ListItem");
+    const summary = items.map((p) => [textOf(p), /<w:ind w:left="(\d+)" w:hanging="(\d+)"\/>/.exec(p)?.slice(1).map(Number)]);
+    expect(summary).toEqual([
+      ["1.Oil for the lamp", [720, 360]],
+      ["2.Wicks, in three sizes:", [720, 360]],
+      ["◦short", [1440, 360]],
+      ["◦long", [1440, 360]],
+      ["▪the very long ones, for winter", [2160, 360]],
+      ["3.Bread", [720, 360]],
+      ["•a compass", [720, 360]],
+      ["•a brass telescope", [720, 360]],
+    ]);
+    // The marker and the text are separated by a tab to the hanging indent's edge.
+    expect(items[0]).toContain('<w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs>');
+    expect(items[0]).toContain('<w:t xml:space="preserve">1.</w:t><w:tab/>');
+  });
+
+  it("makes the notes real Word footnotes, numbered across the document", async () => {
+    const files = unzip(await toManuscriptDocx(smallModel()));
+    const refs = [...files["word/document.xml"]!.matchAll(/<w:footnoteReference w:id="(\d+)"\/>/g)].map((m) => Number(m[1]));
+    expect(refs).toHaveLength(2);
+    expect(new Set(refs).size).toBe(2);
+    const notes = files["word/footnotes.xml"]!;
+    const noteText = (id: number): string => textOf(new RegExp(`<w:footnote w:id="${id}">.*?</w:footnote>`).exec(notes)?.[0] ?? "");
+    expect(refs.map(noteText)).toEqual([" The wind was loud too.", " Second chapter's note."]);
+    expect(notes).toContain('<w:pStyle w:val="FootnoteText"/></w:pPr><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/>');
+    expect(style(files["word/styles.xml"]!, "FootnoteReference")).toContain('<w:vertAlign w:val="superscript"/>');
+  });
+
+  it("carries a note referred to from inside a note in the same footnote", async () => {
+    const model: BookModel = {
+      title: "T",
+      language: "en",
+      chapters: [
+        {
+          number: 1,
+          title: "One",
+          blocks: [{ type: "paragraph", runs: [{ text: "Text." }, { text: "1", note: 1 }] }],
+          notes: [[{ type: "paragraph", runs: [{ text: "Outer" }, { text: "2", note: 2 }, { text: "." }] }], [{ type: "paragraph", runs: [{ text: "Inner." }] }]],
+        },
+      ],
+    };
+    const notes = unzip(await toManuscriptDocx(model))["word/footnotes.xml"]!;
+    const footnotes = [...notes.matchAll(/<w:footnote w:id="(\d+)">(.*?)<\/w:footnote>/g)];
+    expect(footnotes).toHaveLength(1);
+    expect(paragraphs(footnotes[0]![2]!).map(textOf)).toEqual([" Outer*.", "* Inner."]);
+    expect(footnotes[0]![2]).toContain('<w:vertAlign w:val="superscript"/></w:rPr><w:t xml:space="preserve">*</w:t>');
+  });
+
+  it("records title, author and language, and drops characters XML cannot hold", async () => {
+    const model: BookModel = { title: "Sea\u0001 & Salt", author: "Ann\u0007 Lee", language: "pl", chapters: [{ number: 1, title: "A\u0002B", notes: [], blocks: [{ type: "paragraph", runs: [{ text: "x\u0000y\u001Fz\u000Bw" }] }] }] };
+    const files = unzip(await toManuscriptDocx(model));
+    const core = files["docProps/core.xml"]!;
+    expect(core).toContain("<dc:title>Sea &amp; Salt</dc:title>");
+    expect(core).toContain("<dc:creator>Ann Lee</dc:creator>");
+    expect(core).toContain("<dc:language>pl</dc:language>");
+    expect(core).toMatch(/<dcterms:modified xsi:type="dcterms:W3CDTF">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/dcterms:modified>/);
+    expect(files["word/styles.xml"]).toContain('<w:lang w:val="pl"/>');
+    const doc = files["word/document.xml"]!;
+    expect(paragraphs(doc).map(textOf)).toContain("xyzw");
+    expect(paragraphs(doc).map(textOf)).toContain("AB");
+    // eslint-disable-next-line no-control-regex -- checking that none got through
+    for (const xml of Object.values(files)) expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+  });
+});
+
+describe("toBookDocx", () => {
+  it("sets a 6 × 9 in page with mirrored margins, the wider one inside", async () => {
+    const files = unzip(await toBookDocx(await fixtureModel()));
+    const all = sections(files["word/document.xml"]!);
+    expect(all).toHaveLength(2);
+    for (const sect of all) {
+      expect(sect).toContain('<w:pgSz w:w="8640" w:h="12960" w:orient="portrait"/>');
+      const [top, right, bottom, left] = /<w:pgMar w:top="(\d+)" w:right="(\d+)" w:bottom="(\d+)" w:left="(\d+)"/.exec(sect)!.slice(1).map(Number);
+      expect(left).toBeGreaterThan(right!);
+      expect(Math.min(top!, right!, bottom!, left!)).toBeGreaterThanOrEqual(720);
+    }
+    expect(files["word/settings.xml"]).toContain("<w:mirrorMargins/>");
+    expect(files["word/settings.xml"]).toContain('<w:autoHyphenation w:val="true"/>');
+    const other = sections(unzip(await toBookDocx(smallModel(), { trim: { widthIn: 5.5, heightIn: 8.5 } }))["word/document.xml"]!);
+    expect(other[0]).toContain('<w:pgSz w:w="7920" w:h="12240" w:orient="portrait"/>');
+  });
+
+  it("uses the font and size asked for, Georgia 11.5 pt by default", async () => {
+    const defaults = unzip(await toBookDocx(smallModel()))["word/styles.xml"]!;
+    expect(defaults).toContain('<w:rFonts w:ascii="Georgia" w:hAnsi="Georgia" w:cs="Georgia"/><w:sz w:val="23"/><w:szCs w:val="23"/><w:lang w:val="en-GB"/>');
+    const chosen = unzip(await toBookDocx(smallModel(), { font: "Palatino Linotype", fontSizePt: 12 }))["word/styles.xml"]!;
+    expect(chosen).toContain('<w:rFonts w:ascii="Palatino Linotype" w:hAnsi="Palatino Linotype" w:cs="Palatino Linotype"/><w:sz w:val="24"/>');
+    await expect(toBookDocx(smallModel(), { fontSizePt: 0 })).rejects.toThrow(/font size/);
+    await expect(toBookDocx(smallModel(), { trim: { widthIn: 60, heightIn: 9 } })).rejects.toThrow(/trim size/);
+  });
+
+  it("formats the text through named styles a writer can change", async () => {
+    const files = unzip(await toBookDocx(await fixtureModel()));
+    const styles = files["word/styles.xml"]!;
+    const names: Record<string, string> = Object.fromEntries([...styles.matchAll(/w:styleId="([^"]+)"><w:name w:val="([^"]+)"\/>/g)].map((m) => [m[1]!, m[2]!]));
+    expect(names).toMatchObject({
+      BodyText: "Body Text",
+      FirstParagraph: "First Paragraph",
+      Heading1: "heading 1",
+      SceneBreak: "Scene Break",
+      BlockQuote: "Block Quote",
+      TOC1: "toc 1",
+      FootnoteText: "footnote text",
+    });
+    const body = style(styles, "BodyText");
+    expect(body).toContain('<w:jc w:val="both"/>');
+    expect(body).toContain('<w:ind w:firstLine="345"/>');
+    expect(style(styles, "FirstParagraph")).toContain('<w:ind w:firstLine="0"/>');
+    expect(style(styles, "Heading1")).toContain("<w:pageBreakBefore/>");
+    expect(style(styles, "Heading1")).toContain('<w:outlineLvl w:val="0"/>');
+    const doc = files["word/document.xml"]!;
+    const paras = paragraphs(doc);
+    // Each body paragraph names its style and carries no formatting of its own.
+    const bodyParas = paras.filter((p) => ["BodyText", "FirstParagraph", "SceneBreak", "BlockQuote"].includes(styleOf(p) ?? ""));
+    expect(bodyParas.length).toBeGreaterThan(10);
+    for (const p of bodyParas) expect(p).not.toMatch(/<w:(?:jc|ind|spacing|rFonts|sz) /);
+    expect(doc).not.toContain("<w:rFonts");
+  });
+
+  it("indents every paragraph but the first of a chapter and the first after a heading or scene break", async () => {
+    const paras = paragraphs(unzip(await toBookDocx(smallModel()))["word/document.xml"]!);
+    const sequence = paras.filter((p) => styleOf(p) !== undefined && !["Title", "Byline", "TOCHeading", "TOC1"].includes(styleOf(p)!)).map((p) => [styleOf(p), textOf(p)]);
+    expect(sequence).toEqual([
+      ["Heading1", "Storm"],
+      ["FirstParagraph", "She said it twice, and loud."],
+      ["BodyText", "Line oneline two"],
+      ["SceneBreak", "* * *"],
+      ["FirstParagraph", "After the break."],
+      ["BlockQuote", "A quoted letter."],
+      ["Heading3", "A subheading"],
+      ["FirstParagraph", "After it."],
+      ["SourceCode", "code <b> & more  indented"],
+      ["Heading1", "Chapter 2"],
+      ["FirstParagraph", "Calm."],
+    ]);
+  });
+
+  it("opens with a title page and a contents already filled in with the chapter titles, linked to them", async () => {
+    const model = await fixtureModel();
+    const files = unzip(await toBookDocx(model));
+    const doc = files["word/document.xml"]!;
+    const paras = paragraphs(doc);
+    expect(paras.slice(0, 3).map((p) => [styleOf(p), textOf(p)])).toEqual([
+      ["Title", "Babel Tower"],
+      ["Byline", "Zofia Łukasiewicz"],
+      ["TOCHeading", "Contents"],
+    ]);
+    const toc = /<w:sdt>.*?<\/w:sdt>/.exec(doc)?.[0] ?? "";
+    expect(toc).toContain('<w:docPartGallery w:val="Table of Contents"/>');
+    expect(toc).toContain('<w:fldChar w:fldCharType="begin" w:dirty="false"/><w:instrText xml:space="preserve">TOC \\h \\o &quot;1-1&quot;</w:instrText>');
+    const entries = paragraphs(toc).filter((p) => styleOf(p) === "TOC1");
+    expect(entries.map(textOf)).toEqual(model.chapters.map((c) => c.title));
+    // Each entry links to a bookmark on its chapter's title.
+    const chapters = paras.filter((p) => styleOf(p) === "Heading1");
+    entries.forEach((entry, i) => {
+      const anchor = /<w:hyperlink w:history="1" w:anchor="([^"]+)">/.exec(entry)?.[1];
+      expect(anchor).toBeDefined();
+      expect(chapters[i]).toContain(`<w:bookmarkStart w:name="${anchor}"`);
+    });
+    // Nothing asks Word to update fields when the document opens.
+    expect(doc).not.toContain('w:dirty="true"');
+    expect(files["word/settings.xml"]).not.toContain("updateFields");
+    // Where Word's Update Table puts the page numbers: the right edge of the text.
+    expect(style(files["word/styles.xml"]!, "TOC1")).toContain('<w:tab w:val="right" w:leader="dot" w:pos="6480"/>');
+  });
+
+  it("numbers the pages of the text in the footer, and leaves the title page and contents unnumbered", async () => {
+    const files = unzip(await toBookDocx(await fixtureModel()));
+    const [front, body] = sections(files["word/document.xml"]!);
+    expect(front).not.toMatch(/footerReference|headerReference/);
+    expect(body).toContain('<w:footerReference w:type="default"');
+    expect(body).toContain('<w:type w:val="nextPage"/>');
+    expect(body).toContain('<w:pgNumType w:start="1"/>');
+    const footer = files["word/footer1.xml"]!;
+    expect(footer).toContain('<w:instrText xml:space="preserve">PAGE</w:instrText>');
+    expect(style(files["word/styles.xml"]!, "Footer")).toContain('<w:jc w:val="center"/>');
+  });
+
+  it("leaves out the title page and contents when asked", async () => {
+    const files = unzip(await toBookDocx(await fixtureModel(), { titlePage: false, toc: false }));
+    const doc = files["word/document.xml"]!;
+    expect(sections(doc)).toHaveLength(1);
+    expect(doc).not.toContain("<w:sdt>");
+    expect(styleOf(paragraphs(doc)[0]!)).toBe("Heading1");
+    const tocOnly = unzip(await toBookDocx(await fixtureModel(), { titlePage: false }))["word/document.xml"]!;
+    expect(paragraphs(tocOnly).map(styleOf).slice(0, 2)).toEqual(["TOCHeading", undefined]);
+    expect(paragraphs(tocOnly)[0]).not.toContain("pageBreakBefore");
+  });
+
+  it("writes a book with no chapters as a valid document", async () => {
+    const files = unzip(await toBookDocx({ title: "Empty", language: "en", chapters: [] }));
+    expect(files["word/document.xml"]).toContain("<w:body>");
+    expect(files["word/document.xml"]).not.toContain("<w:sdt>");
+  });
+
+  it("makes the notes real Word footnotes in a smaller footnote style", async () => {
+    const files = unzip(await toBookDocx(await fixtureModel()));
+    const refs = [...files["word/document.xml"]!.matchAll(/<w:footnoteReference w:id="(\d+)"\/>/g)].map((m) => Number(m[1]));
+    expect(refs).toHaveLength(2);
+    expect(new Set(refs).size).toBe(2);
+    const notes = files["word/footnotes.xml"]!;
+    expect(notes).toContain("The ink was </w:t></w:r><w:r><w:rPr><w:i/><w:iCs/></w:rPr><w:t xml:space=\"preserve\">sepia</w:t>");
+    expect(notes).toContain("Eight hours, for once.");
+    expect(style(files["word/styles.xml"]!, "FootnoteText")).toContain('<w:sz w:val="19"/>');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+
+describe("read back by pandoc", () => {
+  let temp: string;
+  let pride: BookModel;
+  beforeAll(async () => {
+    temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-docx-"));
+    const imported = importManuscript(new Uint8Array(readFileSync(corpusPath)), { fileName: "pride-and-prejudice.gutenberg-1342.txt" });
+    const vault = new MemoryVault();
+    await writeBookFolder(vault, "Pride and Prejudice", imported);
+    pride = await buildBookModel(vault, "Pride and Prejudice");
+  }, 60_000);
+  afterAll(async () => {
+    await rm(temp, { recursive: true, force: true });
+  });
+
+  it("finds the fixture book's chapters, text and notes in the manuscript", async () => {
+    const model = await fixtureModel();
+    const read = readBack(await pandocJson(await toManuscriptDocx(model), temp, "fixture-manuscript.docx"));
+    const expected = expectedText(model, "#");
+    expect(read.chapters).toEqual(["Letters from everywhere", "What she kept", "The long night"]);
+    expect(firstDifference(read.chapterTexts, expected.chapterTexts)).toBeNull();
+    expect(read.notes).toEqual(["The ink was sepia, which the censor could not read. • first reason • second reason", "Eight hours, for once."]);
+    expect(read.chapterTexts[0]).toContain("«Καλημέρα, φίλε μου· η θάλασσα είναι ήσυχη σήμερα.»");
+    expect(read.chapterTexts[0]).toContain("«Здравствуй, дорогая. Мы всё ещё ждём весны.»");
+    expect(read.chapterTexts[0]).toContain("Łódź, signed Michał Wójcik, and it mentioned żurek, źdźbło");
+    expect(read.chapterTexts[0]).toContain("月が綺麗ですね。海の向こうに灯台が見える。");
+    expect(read.chapterTexts[0]).toContain("a lighthouse 🗼 and a wave 🌊");
+  }, 60_000);
+
+  it("finds the fixture book's chapters, text and notes in the book layout", async () => {
+    const model = await fixtureModel();
+    const read = readBack(await pandocJson(await toBookDocx(model), temp, "fixture-book.docx"));
+    const expected = expectedText(model, "* * *");
+    expect(read.chapters).toEqual(expected.chapters);
+    expect(firstDifference(read.chapterTexts, expected.chapterTexts)).toBeNull();
+    expect(read.notes).toEqual(expected.notes);
+  }, 60_000);
+
+  it("finds every chapter of Pride and Prejudice, word for word, in both layouts", async () => {
+    const expected = expectedText(pride, "#");
+    expect(expected.chapters).toHaveLength(61);
+    const manuscript = readBack(await pandocJson(await toManuscriptDocx(pride), temp, "pride-manuscript.docx"));
+    expect(manuscript.chapters).toEqual(expected.chapters);
+    expect(firstDifference(manuscript.chapterTexts, expected.chapterTexts)).toBeNull();
+    const book = readBack(await pandocJson(await toBookDocx(pride), temp, "pride-book.docx"));
+    expect(book.chapters).toEqual(expected.chapters);
+    // The corpus has no scene breaks, so both layouts read the same.
+    expect(firstDifference(book.chapterTexts, expected.chapterTexts)).toBeNull();
+    expect(modelWordCount(pride)).toBeGreaterThan(120_000);
+  }, 180_000);
+});

@@ -1,0 +1,159 @@
+/**
+ * One export, whatever the format: build the book model, pack it, and write it to `<book>/Exports/`.
+ * The CLI and the plugin both call this, so an option means the same in both and a fix lands once.
+ *
+ * What differs between hosts is passed in: the print fonts (Node reads them from the font package, the
+ * plugin from its bundle or the writer's vault), and the clock (tests pin it).
+ */
+import { loadBook } from "../book/scan";
+import { normalizeVaultPath, joinVaultPath, type VaultFiles } from "../vault/vault-files";
+import { buildBookModel, modelWordCount, type BookModel } from "./book-model";
+import { toBookDocx, toManuscriptDocx } from "./docx";
+import { ensureBookIdentifier, toEpub } from "./epub";
+import type { FontBytes } from "./pdf/fonts";
+import { toPrintPdf } from "./pdf/pdf";
+import type { TrimName } from "./pdf/trim";
+import { exportExtension, type ExportFormat } from "./formats";
+import { toMarkdown, toPlainText } from "./text-formats";
+import { writeExport } from "./write-export";
+
+export interface ExportBookOptions {
+  format: ExportFormat;
+  /** @default "all" */
+  chapters?: number[] | "all";
+  /** @default true */
+  smartTypography?: boolean;
+  /** Replace an earlier export of the same name instead of numbering the new one. @default false */
+  overwrite?: boolean;
+  /** A title page before the first chapter (book DOCX and PDF). @default true */
+  titlePage?: boolean;
+  /** A table of contents (book DOCX and PDF; an EPUB always has its navigation document). @default true */
+  toc?: boolean;
+  /** Body text size in points (book DOCX and PDF). */
+  fontSizePt?: number;
+  /** Print trim (PDF and book DOCX). @default "6x9" */
+  trim?: TrimName;
+  /** The e-book's cover: a JPEG's vault path, or null for none. @default the book's `cover` */
+  cover?: string | null;
+  /** The e-book's description; @default the book's `description` */
+  description?: string;
+  /** Manuscript title-page contact block; @default the book's `contact`, else the author */
+  contact?: string[];
+  /** Manuscript typeface. @default "Times New Roman" */
+  manuscriptFont?: "Times New Roman" | "Courier New";
+  /** Print fonts; only asked for when the format is PDF. */
+  fonts?: () => Promise<FontBytes>;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+export interface ExportResult {
+  /** Vault path of the new file. */
+  path: string;
+  chapters: number;
+  words: number;
+}
+
+export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, TRIM_SIZES, exportExtension, isExportFormat, type ExportFormat } from "./formats";
+
+/** Exports the book in `bookFolder`; throws with a message a writer can act on, leaving no partial file. */
+export async function exportBook(vault: VaultFiles, bookFolder: string, options: ExportBookOptions): Promise<ExportResult> {
+  const folder = normalizeVaultPath(bookFolder);
+  const model = await buildBookModel(vault, folder, { chapters: options.chapters ?? "all", smartTypography: options.smartTypography ?? true });
+  if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
+  const content = await pack(vault, folder, model, options);
+  const path = await writeExport(vault, folder, { ...content, format: options.format, extension: exportExtension(options.format), name: model.title, overwrite: options.overwrite ?? false });
+  return { path, chapters: model.chapters.length, words: modelWordCount(model) };
+}
+
+async function pack(vault: VaultFiles, folder: string, model: BookModel, options: ExportBookOptions): Promise<{ text: string } | { bytes: Uint8Array }> {
+  const meta = (await loadBook(vault, folder)).meta as Record<string, unknown>;
+  switch (options.format) {
+    case "txt":
+      return { text: toPlainText(model) };
+    case "md":
+      return { text: toMarkdown(model) };
+    case "epub": {
+      const description = options.description ?? stringField(meta, "description");
+      const bookCover = stringField(meta, "cover");
+      const cover =
+        options.cover === null
+          ? null
+          : options.cover !== undefined
+            ? await readCover(vault, folder, options.cover, "the chosen cover", meta)
+            : await readCover(vault, folder, bookCover, `${joinVaultPath(folder, "Book.md")}: cover`, meta);
+      return {
+        bytes: toEpub(model, {
+          identifier: await ensureBookIdentifier(vault, folder),
+          modified: (options.now ?? (() => new Date()))(),
+          ...(description ? { description } : {}),
+          ...(cover ? { cover } : {}),
+        }),
+      };
+    }
+    case "manuscript": {
+      const contact = options.contact ?? listField(meta, "contact");
+      return { bytes: await toManuscriptDocx(model, { ...(contact ? { contact } : {}), ...(options.manuscriptFont ? { font: options.manuscriptFont } : {}) }) };
+    }
+    case "docx":
+      return {
+        bytes: await toBookDocx(model, {
+          titlePage: options.titlePage ?? true,
+          toc: options.toc ?? true,
+          ...(options.fontSizePt ? { fontSizePt: options.fontSizePt } : {}),
+          ...(options.trim ? { trim: trimInches(options.trim) } : {}),
+        }),
+      };
+    case "pdf": {
+      if (!options.fonts) throw new Error("PDF export needs print fonts, and none were given");
+      return {
+        bytes: await toPrintPdf(model, {
+          fonts: await options.fonts(),
+          trim: options.trim ?? "6x9",
+          titlePage: options.titlePage ?? true,
+          toc: options.toc ?? true,
+          ...(options.fontSizePt ? { fontSizePt: options.fontSizePt } : {}),
+        }),
+      };
+    }
+  }
+}
+
+function trimInches(trim: TrimName): { widthIn: number; heightIn: number } {
+  const [w, h] = trim.split("x").map(Number);
+  return { widthIn: w!, heightIn: h! };
+}
+
+function stringField(meta: Record<string, unknown>, key: string): string | undefined {
+  const value = meta[key];
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+function listField(meta: Record<string, unknown>, key: string): string[] | undefined {
+  const value = meta[key];
+  if (typeof value === "string" && value.trim() !== "") return value.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (Array.isArray(value)) {
+    const lines = value.filter((v): v is string => typeof v === "string" && v.trim() !== "").map((v) => v.trim());
+    return lines.length > 0 ? lines : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The cover (the `cover` key of Book.md, or the writer's choice): a JPEG in the vault, as a wiki link (`[[Cover.jpg]]`), a path relative to the
+ * book folder, or a vault path. A cover that is named but missing or not a JPEG is an error, not a silent
+ * e-book without its cover.
+ */
+async function readCover(vault: VaultFiles, folder: string, raw: string | undefined, source: string, meta: Record<string, unknown>): Promise<{ jpeg: Uint8Array; alt: string } | null> {
+  if (!raw) return null;
+  const target = /^!?\[\[([^\]|#]+)(?:[|#][^\]]*)?\]\]$/.exec(raw)?.[1]?.trim() ?? raw;
+  const candidates = [joinVaultPath(folder, target), normalizeVaultPath(target)];
+  for (const candidate of candidates) {
+    if (!(await vault.exists(candidate))) continue;
+    const jpeg = await vault.readBinary(candidate);
+    if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error(`${source} ${candidate} is not a JPEG image; EPUB covers must be JPEG`);
+    const alt = stringField(meta, "cover_alt") ?? `Cover of ${stringField(meta, "title") ?? "the book"}`;
+    return { jpeg, alt };
+  }
+  throw new Error(`${source} ${raw} was not found; looked for ${candidates.join(" and ")}`);
+}

@@ -1,0 +1,341 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString } from "pdf-lib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDefaultFonts } from "../../../companion/export/default-fonts";
+import { importManuscript, writeBookFolder } from "../../import/import-manuscript";
+import { EXPORT_FIXTURE_FOLDER, exportFixtureFiles } from "../../testing/export-fixture";
+import { MemoryVault } from "../../testing/memory-vault";
+import { buildBookModel, type Block, type BookModel } from "../book-model";
+import { FontSet, findUnencodable, type FontBytes } from "./fonts";
+import { chapterHeading, type PrintLayout } from "./layout";
+import { exportPrintPdf, toPrintPdf, UnencodableError } from "./pdf";
+import { TRIM_NAMES, trimSize } from "./trim";
+
+const run = promisify(execFile);
+const corpusPath = fileURLToPath(new URL("../../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
+const TOOLS = ["qpdf", "pdfinfo", "pdffonts", "pdftotext"];
+const DATE = new Date("2024-05-01T12:00:00Z");
+/** Characters EB Garamond lacks in the fixture: its Japanese sentence and two emoji. */
+const NOT_IN_FONT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\p{Extended_Pictographic}\uFE0F]/gu;
+
+let fonts: FontBytes;
+let temp: string;
+let counter = 0;
+
+beforeAll(async () => {
+  for (const tool of TOOLS) {
+    try {
+      await run("which", [tool]);
+    } catch {
+      throw new Error(`${tool} is not installed; the print PDF tests check their output with qpdf and poppler-utils (apt-get install qpdf poppler-utils).`);
+    }
+  }
+  fonts = await loadDefaultFonts();
+  temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-pdf-"));
+});
+
+afterAll(async () => {
+  if (temp) await rm(temp, { recursive: true, force: true });
+});
+
+async function fixtureModel(withoutMissingGlyphs = false): Promise<BookModel> {
+  const files = exportFixtureFiles();
+  if (withoutMissingGlyphs) for (const name of Object.keys(files)) files[name] = files[name]!.replace(NOT_IN_FONT, "");
+  return buildBookModel(new MemoryVault().seed(files), EXPORT_FIXTURE_FOLDER);
+}
+
+async function corpusModel(): Promise<BookModel> {
+  const vault = new MemoryVault();
+  await writeBookFolder(vault, "Pride and Prejudice", importManuscript(new Uint8Array(readFileSync(corpusPath)), { fileName: "pride-and-prejudice.gutenberg-1342.txt" }));
+  return buildBookModel(vault, "Pride and Prejudice");
+}
+
+async function save(bytes: Uint8Array): Promise<string> {
+  const file = path.join(temp, `book-${++counter}.pdf`);
+  await writeFile(file, bytes);
+  return file;
+}
+
+/** qpdf's verdict: exit 0 and its "no errors" line, or the output that says what is wrong. */
+async function qpdfCheck(file: string): Promise<string> {
+  try {
+    const { stdout, stderr } = await run("qpdf", ["--check", file]);
+    return /No syntax or stream encoding errors found/.test(stdout) && stderr.trim() === "" ? "clean" : `${stdout}\n${stderr}`;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; code?: number };
+    return `qpdf exited ${e.code}: ${e.stdout ?? ""}${e.stderr ?? ""}`;
+  }
+}
+
+/** pdffonts' table as { name, emb, uni } rows. */
+async function fontsOf(file: string): Promise<{ name: string; emb: string; uni: string }[]> {
+  const { stdout } = await run("pdffonts", [file]);
+  return stdout
+    .split("\n")
+    .slice(2)
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const m = /^(\S+)\s.*?\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/.exec(l);
+      if (!m) throw new Error(`Unexpected pdffonts line: ${l}`);
+      return { name: m[1]!, emb: m[2]!, uni: m[4]! };
+    });
+}
+
+async function pageSizes(file: string): Promise<string[]> {
+  const { stdout } = await run("pdfinfo", ["-f", "1", "-l", "100000", file]);
+  return [...stdout.matchAll(/^Page\s+\d+ size:\s+(.*)$/gm)].map((m) => m[1]!.trim());
+}
+
+async function info(file: string): Promise<Record<string, string>> {
+  const { stdout } = await run("pdfinfo", [file]);
+  return Object.fromEntries(stdout.split("\n").flatMap((l) => {
+    const m = /^([^:]+):\s*(.*)$/.exec(l);
+    return m ? [[m[1]!.trim(), m[2]!.trim()]] : [];
+  }));
+}
+
+/** Each page's text as pdftotext reads it (reading order, not -layout): its non-empty lines. */
+async function pageTexts(file: string): Promise<string[][]> {
+  const { stdout } = await run("pdftotext", ["-enc", "UTF-8", file, "-"], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout.split("\f").map((page) => page.split("\n").map((l) => l.trim()).filter((l) => l !== ""));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The words a reader should find, from the model, in reading order
+
+const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+/** Tokens with no letter or digit are decoration (bullets, the scene-break ornament): left out on both sides. */
+const meaningful = (token: string): boolean => /[\p{L}\p{N}]/u.test(token);
+const tokens = (text: string): string[] => text.split(/\s+/).filter((t) => t !== "" && meaningful(t));
+
+function blockWords(blocks: Block[]): string[] {
+  const out: string[] = [];
+  for (const block of blocks) {
+    if (block.type === "paragraph" || block.type === "heading") {
+      out.push(...tokens(block.runs.map((r) => (r.note === undefined ? r.text : [...String(r.note)].map((d) => SUPERSCRIPT[Number(d)]).join(""))).join("")));
+    } else if (block.type === "blockquote") out.push(...blockWords(block.blocks));
+    else if (block.type === "list") {
+      block.items.forEach((item, i) => {
+        if (block.ordered) out.push(`${block.start + i}.`);
+        out.push(...blockWords(item));
+      });
+    } else if (block.type === "code") out.push(...tokens(block.text));
+  }
+  return out;
+}
+
+function expectedWords(model: BookModel, layout: PrintLayout): string[] {
+  return model.chapters.flatMap((chapter, i) => {
+    const opening = layout.pages[layout.chapterPages[i]! - 1]!;
+    const label = opening.lines.filter((l) => l.role === "chapterLabel").flatMap((l) => l.words.map((w) => w.text));
+    const notes = chapter.notes.length === 0 ? [] : ["Notes", ...chapter.notes.flatMap((note, n) => [`${n + 1}.`, ...blockWords(note)])];
+    return [...label, ...tokens(chapterHeading(chapter)), ...blockWords(chapter.blocks), ...notes];
+  });
+}
+
+/**
+ * The chapters' text from pdftotext, with each text page's running head and each page's folio taken
+ * off (and checked to be there: head first, folio last), then matched word by word against the model.
+ * pdftotext itself joins a word hyphenated at a line's end (dropping the hyphen, so a compound broken
+ * at its own hyphen comes back without it: hyphens are not compared). A line that still ends in a
+ * hyphen or dash (at a page's foot, or after a dash) is joined to the next line's first word when the
+ * model has them as one word.
+ */
+function wordOrderProblem(pages: string[][], layout: PrintLayout, model: BookModel): string | null {
+  const lines: string[][] = [];
+  for (const page of layout.pages) {
+    if (page.chapter === null) continue;
+    const text = [...pages[page.number - 1]!];
+    if (page.kind === "text") {
+      const head = page.lines.find((l) => l.role === "runningHead")!.words.map((w) => w.text).join(" ");
+      if (text[0] !== head) return `page ${page.number} does not start with its running head "${head}": ${text[0]}`;
+      text.shift();
+    }
+    if (page.kind === "text" || page.kind === "opening") {
+      const folio = String(page.number);
+      const last = text.at(-1) ?? "";
+      if (last === folio) text.pop();
+      // pdftotext joins a line ending in a hyphen to the next line, dropping the hyphen; when a page's
+      // last line breaks a word, that next line is the folio. Put the hyphen back for the join below.
+      else if (last.endsWith(folio) && page.lines.some((l) => l.role !== "folio" && l.slot === Math.max(...page.lines.filter((x) => x.role !== "folio").map((x) => x.slot)) && l.words.at(-1)?.text.endsWith("-"))) {
+        text[text.length - 1] = `${last.slice(0, -folio.length)}-`;
+      } else return `page ${page.number} does not end with its folio: ${last}`;
+    }
+    for (const line of text) lines.push(tokens(line));
+  }
+  const expected = expectedWords(model, layout);
+  const actual = lines.flatMap((words, l) => words.map((w, i) => ({ w, lineEnd: i === words.length - 1, next: lines[l + 1]?.[0] })));
+  let j = 0;
+  for (let i = 0; i < actual.length; i++, j++) {
+    const { w, lineEnd, next } = actual[i]!;
+    const want = expected[j];
+    if (w === want || (want !== undefined && w.replace(/-/g, "") === want.replace(/-/g, ""))) continue;
+    if (lineEnd && next !== undefined && /[-‐–—]$/.test(w) && [w.slice(0, -1) + next, w + next].some((joined) => joined.replace(/-/g, "") === want?.replace(/-/g, ""))) {
+      i++;
+      continue;
+    }
+    // A word that really ends in a hyphen, at a line's end: pdftotext joined it to the next one.
+    if (want?.endsWith("-") && w === want.slice(0, -1) + (expected[j + 1] ?? "")) {
+      j++;
+      continue;
+    }
+    const context = actual.slice(Math.max(0, i - 5), i + 5).map((a) => a.w).join(" ");
+    return `word ${j}: found "${w}" where the book has "${want}" (…${context}…; expected …${expected.slice(Math.max(0, j - 5), j + 5).join(" ")}…)`;
+  }
+  return j === expected.length ? null : `the PDF ends after ${j} of ${expected.length} words; next: ${expected.slice(j, j + 5).join(" ")}`;
+}
+
+/** The outline's entries as title and the 1-based page each points at, read back with pdf-lib. */
+async function outlineOf(bytes: Uint8Array): Promise<{ count: number; entries: { title: string; page: number }[]; lang: string }> {
+  const doc = await PDFDocument.load(bytes);
+  const pages = doc.getPages().map((p) => p.ref);
+  const rootRef = doc.catalog.get(PDFName.of("Outlines")) as PDFRef;
+  const root = doc.context.lookup(rootRef, PDFDict);
+  const entries: { title: string; page: number }[] = [];
+  let previous: PDFRef | undefined;
+  for (let ref = root.get(PDFName.of("First")) as PDFRef | undefined; ref; ref = doc.context.lookup(ref, PDFDict).get(PDFName.of("Next")) as PDFRef | undefined) {
+    const item = doc.context.lookup(ref, PDFDict);
+    expect(item.get(PDFName.of("Parent"))).toBe(rootRef);
+    expect(item.get(PDFName.of("Prev"))).toBe(previous);
+    const title = item.lookup(PDFName.of("Title")) as PDFHexString | PDFString;
+    const dest = item.lookup(PDFName.of("Dest"), PDFArray);
+    entries.push({ title: title.decodeText(), page: pages.indexOf(dest.get(0) as PDFRef) + 1 });
+    previous = ref;
+  }
+  expect(root.get(PDFName.of("Last"))).toBe(previous);
+  const lang = doc.catalog.lookup(PDFName.of("Lang")) as PDFString | PDFHexString;
+  return { count: (root.lookup(PDFName.of("Count"), PDFNumber)).asNumber(), entries, lang: lang.decodeText() };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe("characters the fonts cannot draw", () => {
+  it("refuses the fixture book, naming every missing character and its chapter, and nothing EB Garamond has", async () => {
+    const model = await fixtureModel();
+    const error = await toPrintPdf(model, { fonts, unencodable: "error" }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnencodableError);
+    const { characters, message } = error as UnencodableError;
+    const source = exportFixtureFiles()[`${EXPORT_FIXTURE_FOLDER}/Chapters/01 Letters.md`]!;
+    const wanted = [...new Set(source.match(NOT_IN_FONT)!.filter((c) => c !== "\uFE0F"))];
+    expect(characters.map((c) => c.char).sort()).toEqual(wanted.sort());
+    expect(characters.every((c) => c.chapter?.title === "Letters from everywhere" && c.chapter.number === 1)).toBe(true);
+    expect(characters.find((c) => c.char === "月")).toMatchObject({ codePoint: "U+6708", count: 1 });
+    expect(characters.find((c) => c.char === "🗼")?.codePoint).toBe("U+1F5FC");
+    expect(message).toContain('chapter 1 "Letters from everywhere"');
+    expect(message).toContain("月 (U+6708)");
+    expect(message).toContain("🌊 (U+1F30A)");
+  });
+
+  it("finds the Greek, Cyrillic, Polish, Czech and Hungarian letters in all four faces", async () => {
+    const set = new FontSet(fonts);
+    const letters = "ΚαλημέραφίλεμουηθάλασσαείναιήσυχησήμεραΖдравствуйдорогаяМывсёещёждёмвесныŁódźMichałWójcikżurekźdźbłoŁukaszDvořákhosszúőrültő«»’“”·";
+    const missing = Object.entries(set.faces).flatMap(([key, face]) => [...letters].filter((c) => !face.has(c.codePointAt(0)!)).map((c) => `${key}: ${c}`));
+    expect(missing).toEqual([]);
+    expect(findUnencodable(await fixtureModel(true), set)).toEqual([]);
+  });
+
+  it("with `replace`, draws U+FFFD for them and still reports them", async () => {
+    const result = await exportPrintPdf(await fixtureModel(), { fonts, unencodable: "replace", date: DATE });
+    expect(result.unencodable.map((c) => c.char)).toContain("🌊");
+    const file = await save(result.bytes);
+    expect(await qpdfCheck(file)).toBe("clean");
+    const text = (await pageTexts(file)).flat().join("\n");
+    expect(text).toContain("a lighthouse \uFFFD and a wave \uFFFD");
+  });
+});
+
+describe("the print PDF of the fixture book", () => {
+  let model: BookModel;
+  let result: Awaited<ReturnType<typeof exportPrintPdf>>;
+  let file: string;
+
+  beforeAll(async () => {
+    model = await fixtureModel(true);
+    result = await exportPrintPdf(model, { fonts, date: DATE });
+    file = await save(result.bytes);
+  });
+
+  it("passes qpdf --check and embeds every font as a subset with a Unicode map", async () => {
+    expect(await qpdfCheck(file)).toBe("clean");
+    const rows = await fontsOf(file);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) {
+      expect(row).toMatchObject({ emb: "yes", uni: "yes" });
+      expect(row.name).toMatch(/^[A-Z]{6}\+EBGaramond-/);
+    }
+  });
+
+  it("carries the book's title, author, language and creator", async () => {
+    const meta = await info(file);
+    expect(meta).toMatchObject({ Title: "Babel Tower", Author: "Zofia Łukasiewicz", Creator: "Bookwright", Pages: String(result.layout.pages.length) });
+    expect((await outlineOf(result.bytes)).lang).toBe("en");
+  });
+
+  it("reads back every word of every chapter in order, without running heads or folios", async () => {
+    expect(wordOrderProblem(await pageTexts(file), result.layout, model)).toBeNull();
+  });
+
+  it("opens each chapter on an odd page that starts with its title and has no running head", async () => {
+    const pages = await pageTexts(file);
+    for (const [i, chapter] of model.chapters.entries()) {
+      const number = result.layout.chapterPages[i]!;
+      expect(number % 2).toBe(1);
+      const text = pages[number - 1]!;
+      // "Chapter 1" above a title that does not say it, then the title.
+      const top = text.slice(0, 2).join(" ");
+      expect(top).toContain(chapterHeading(chapter));
+      expect(text).not.toContain(model.title);
+      expect(text).not.toContain(model.author);
+    }
+  });
+
+  it("has one bookmark per chapter, pointing at its opening page", async () => {
+    const outline = await outlineOf(result.bytes);
+    expect(outline.count).toBe(model.chapters.length);
+    expect(outline.entries).toEqual(model.chapters.map((c, i) => ({ title: chapterHeading(c), page: result.layout.chapterPages[i] })));
+  });
+
+  it("gives the same bytes for the same book and date", async () => {
+    const again = await toPrintPdf(model, { fonts, date: DATE });
+    expect(Buffer.from(again).equals(Buffer.from(result.bytes))).toBe(true);
+  });
+
+  it.each(TRIM_NAMES)("makes every page exactly the %s trim", async (trim) => {
+    const { bytes, layout } = await exportPrintPdf(model, { fonts, trim, date: DATE });
+    const out = await save(bytes);
+    const { width, height } = trimSize(trim);
+    const sizes = await pageSizes(out);
+    expect(sizes).toHaveLength(layout.pages.length);
+    expect(new Set(sizes)).toEqual(new Set([`${width} x ${height} pts`]));
+    expect(await qpdfCheck(out)).toBe("clean");
+  });
+});
+
+describe("the print PDF of Pride and Prejudice", () => {
+  it("passes qpdf, has a sane page count and the novel's words in order", async () => {
+    const model = await corpusModel();
+    const { bytes, layout } = await exportPrintPdf(model, { fonts, date: DATE });
+    const file = await save(bytes);
+    expect(await qpdfCheck(file)).toBe("clean");
+    const pages = await pageTexts(file);
+    // 122,000 words at 6x9 in 11 pt: some 300 to 450 pages.
+    expect(layout.pages.length).toBeGreaterThan(300);
+    expect(layout.pages.length).toBeLessThan(450);
+    expect((await info(file)).Pages).toBe(String(layout.pages.length));
+    expect(layout.margins.inside).toBe(((layout.pages.length > 300 ? 0.625 : 0.5) + 0.25) * 72);
+    expect(wordOrderProblem(pages, layout, model)).toBeNull();
+    const outline = await outlineOf(bytes);
+    expect(outline.entries).toHaveLength(61);
+    expect(outline.entries.map((e) => e.page)).toEqual(layout.chapterPages);
+    for (const [i, number] of layout.chapterPages.entries()) expect(pages[number - 1]![0], `chapter ${i + 1}`).toBe(chapterHeading(model.chapters[i]!));
+  }, 120_000);
+});

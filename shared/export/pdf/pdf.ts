@@ -1,0 +1,392 @@
+/**
+ * The book as a print-ready PDF (a paperback interior for KDP and similar printers): the page layout
+ * from layout.ts drawn with pdf-lib, fonts embedded as subsets, one bookmark per chapter.
+ *
+ * pdf-lib's `drawText` is not used for the text: it makes several operator objects per call and reshapes
+ * the string each time, which for a novel's 120,000 words costs more than the whole layout. Each line
+ * is written instead as one text object whose TJ array carries the words, the font's kerning and the
+ * justified spaces, from strings encoded once per distinct word. The fonts are embedded here too, as
+ * Type 0 / CIDFontType2 subsets written from fontkit's subsetter, because the glyphs drawn are the ones
+ * fonts.ts shaped (ligatures included), and the ToUnicode map must say what each one stands for.
+ */
+import { zlibSync } from "fflate";
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFContext } from "pdf-lib";
+import type { BookModel } from "../book-model";
+import { FontSet, findUnencodable, replaceUnencodable, subsetTrueType, UnencodableError, type FontBytes, type FontKey, type ShapedFont, type UnencodableChar } from "./fonts";
+import { createHyphenator } from "./hyphenate";
+import { chapterHeading, layoutBook, type LaidLine, type PrintLayout } from "./layout";
+import type { TrimName } from "./trim";
+
+export interface PrintPdfOptions {
+  fonts: FontBytes;
+  /** Page size is exactly the trim, in points (72 per inch). @default "6x9" */
+  trim?: TrimName;
+  /** @default 11 */
+  fontSizePt?: number;
+  /** Line height in points, snapped so the text block is a whole number of lines. @default 1.3 × size */
+  leading?: number;
+  /** @default true */
+  titlePage?: boolean;
+  /** @default true */
+  toc?: boolean;
+  /** Hyphenate by `model.language` (when there are patterns for it). @default true */
+  hyphenate?: boolean;
+  /**
+   * What to do with characters the fonts cannot draw: "error" throws an UnencodableError listing every
+   * one with its chapter; "replace" draws U+FFFD (or "?" in a font without it) and still reports them
+   * in `exportPrintPdf`'s result. @default "error"
+   */
+  unencodable?: "error" | "replace";
+  /** Creation and modification date written in the PDF, so equal input gives equal bytes. @default now */
+  date?: Date;
+}
+
+export interface PrintPdf {
+  bytes: Uint8Array;
+  layout: PrintLayout;
+  /** Characters replaced because the fonts lack them (always empty with `unencodable: "error"`). */
+  unencodable: UnencodableChar[];
+}
+
+export { UnencodableError } from "./fonts";
+
+/** The print PDF's bytes. Throws UnencodableError (with the default `unencodable: "error"`). */
+export async function toPrintPdf(model: BookModel, options: PrintPdfOptions): Promise<Uint8Array> {
+  return (await exportPrintPdf(model, options)).bytes;
+}
+
+/** The print PDF with its layout (page count, chapter pages, margins) and what was replaced. */
+export async function exportPrintPdf(model: BookModel, options: PrintPdfOptions): Promise<PrintPdf> {
+  const fonts = new FontSet(options.fonts);
+  const unencodable = findUnencodable(model, fonts);
+  if (unencodable.length > 0 && (options.unencodable ?? "error") === "error") throw new UnencodableError(unencodable);
+  const book = unencodable.length > 0 ? replaceUnencodable(model, fonts) : model;
+
+  const layout = layoutBook(book, fonts, {
+    trim: options.trim ?? "6x9",
+    fontSizePt: options.fontSizePt ?? 11,
+    ...(options.leading !== undefined ? { leading: options.leading } : {}),
+    titlePage: options.titlePage ?? true,
+    toc: options.toc ?? true,
+    hyphenate: (options.hyphenate ?? true) ? createHyphenator(book.language) : null,
+  });
+  const bytes = await writePdf(book, fonts, layout, options.date ?? new Date());
+  return { bytes, layout, unencodable };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Document
+
+async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, date: Date): Promise<Uint8Array> {
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const title = model.title.trim() || "Untitled";
+  doc.setTitle(title, { showInWindowTitleBar: true });
+  if (model.author) doc.setAuthor(model.author);
+  doc.setCreator("Bookwright");
+  doc.setProducer("Bookwright (pdf-lib)");
+  doc.setLanguage(model.language.trim() || "en");
+  doc.setCreationDate(date);
+  doc.setModificationDate(date);
+
+  const context = doc.context;
+  const faces = new Map<FontKey, FaceWriter>();
+  const faceFor = (key: FontKey): FaceWriter => {
+    let face = faces.get(key);
+    if (!face) {
+      face = new FaceWriter(fonts.faces[key], fonts.bytes[key], `F${faces.size + 1}`, context.nextRef());
+      faces.set(key, face);
+    }
+    return face;
+  };
+  // Every page shares one resource dictionary, written once the faces in use are known.
+  const resourcesRef = context.nextRef();
+  const { width, height } = layout.trim;
+  const pageRefs: PDFRef[] = [];
+  for (const laid of layout.pages) {
+    const page = doc.addPage([width, height]);
+    page.setTrimBox(0, 0, width, height);
+    page.node.set(PDFName.of("Resources"), resourcesRef);
+    pageRefs.push(page.ref);
+    if (laid.lines.length === 0) continue;
+    const content = laid.lines.map((l) => lineOperators(l, faceFor)).join("");
+    page.node.set(PDFName.of("Contents"), context.register(deflated(context, content)));
+  }
+  if (layout.pages.length === 0) doc.addPage([width, height]);
+
+  const fontDict = context.obj({});
+  for (const face of faces.values()) {
+    face.embed(context);
+    fontDict.set(PDFName.of(face.name), face.ref);
+  }
+  context.assign(resourcesRef, context.obj({ Font: fontDict, ProcSet: ["PDF", "Text"] }));
+
+  addOutline(doc, model, layout, pageRefs);
+  return doc.save({ useObjectStreams: true });
+}
+
+/**
+ * One line as a text object: the font, a text matrix at the line's first word, and a TJ array in which
+ * each word is followed by a space glyph and the adjustment that carries the pen to the next word's x.
+ * The space is drawn (though the adjustment could do its work alone) so that copying, searching and
+ * text extraction see real spaces between words however tightly a line is set. Pieces of one word in
+ * different faces ("*tolerable*.”") are drawn touching, with no space. A font change closes the array
+ * and opens another after the new Tf; the pen stays where it was.
+ */
+function lineOperators(line: LaidLine, faceFor: (key: FontKey) => FaceWriter): string {
+  const words = line.words;
+  if (words.length === 0) return "";
+  const size = line.size;
+  let out = "BT\n";
+  let current: FaceWriter | null = null;
+  let pen = 0;
+  let array = "";
+  const start = words[0]!.x;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const previous = words[i - 1];
+    const face = faceFor(word.font);
+    const encoded = face.encode(word.text);
+    const drawn = (encoded.width * size) / face.unitsPerEm;
+    // The breaker places a piece that continues a word exactly at the end of the piece before it.
+    const continues = previous !== undefined && Math.abs(previous.x + previous.width - word.x) < 1e-6;
+    let x = continues ? pen : word.x - start;
+    // The breaker measured a word as the sum of its syllables; shaped whole (kerning across them, an
+    // "ffi" ligature) it can be a hair narrower or wider. The line's last word keeps its right edge
+    // where the breaker put it, so a justified margin stays straight.
+    if (i === words.length - 1 && i > 0 && !continues) x += word.width - drawn;
+    if (current !== null && !continues) {
+      const space = current.encode(" ");
+      array += space.tj;
+      pen += (space.width * size) / current.unitsPerEm;
+    }
+    if (face !== current) {
+      if (array !== "") out += `[${array}] TJ\n`;
+      array = "";
+      out += `/${face.name} ${num(size)} Tf\n`;
+      if (current === null) out += `1 0 0 1 ${num(line.x + start)} ${num(line.y)} Tm\n`;
+      current = face;
+    }
+    const gap = x - pen;
+    if (Math.abs(gap) > 0.005) {
+      const adjustment = Math.round((-gap * 1000 * 100) / size) / 100;
+      array += num(adjustment);
+      pen -= (adjustment * size) / 1000;
+    }
+    array += encoded.tj;
+    pen += drawn;
+  }
+  if (array !== "") out += `[${array}] TJ\n`;
+  return `${out}ET\n`;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A Flate-compressed stream. fflate rather than pdf-lib's own `flateStream` (pako): a novel's page
+ * content is megabytes, and fflate compresses it in a fraction of the time.
+ */
+function deflated(context: PDFContext, data: string | Uint8Array, dict: Record<string, number> = {}): PDFRawStream {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return context.stream(zlibSync(bytes, { level: 6 }), { ...dict, Filter: "FlateDecode" });
+}
+
+/**
+ * A number as PDF content wants it: two decimals at most (a hundredth of a point, or of a thousandth of
+ * an em in a TJ array), which also keeps it out of exponent notation; -0 prints as 0.
+ */
+function num(n: number): string {
+  return String(Math.round(n * 100) / 100 + 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fonts
+
+interface Encoded {
+  /** TJ array elements: hex glyph strings, with kerning adjustments between them. */
+  tj: string;
+  /** Drawn width in font units. */
+  width: number;
+}
+
+/**
+ * One face as the PDF sees it: a fontkit subset collecting the glyphs drawn (numbered from 1 in the
+ * order first used, which is also their CID), and what each glyph stands for.
+ */
+class FaceWriter {
+  /** Original glyph id of each CID (CID 0 is .notdef), and the reverse. */
+  private readonly glyphOf: number[] = [0];
+  private readonly cidOf = new Map<number, number>([[0, 0]]);
+  private readonly encoded = new Map<string, Encoded>();
+  /** Text for each CID, for ToUnicode. */
+  private readonly unicode: string[] = [""];
+  /** Glyph advance (font units) for each CID, for the W array. */
+  private readonly widths: number[];
+  readonly unitsPerEm: number;
+
+  constructor(
+    private readonly face: ShapedFont,
+    private readonly bytes: Uint8Array,
+    readonly name: string,
+    readonly ref: PDFRef,
+  ) {
+    this.unitsPerEm = face.unitsPerEm;
+    this.widths = [face.advanceOf(0)];
+  }
+
+  encode(text: string): Encoded {
+    let encoded = this.encoded.get(text);
+    if (encoded) return encoded;
+    const shaped = this.face.shape(text);
+    const scale = 1000 / this.unitsPerEm;
+    let tj = "<";
+    for (let i = 0; i < shaped.glyphs.length; i++) {
+      const glyph = shaped.glyphs[i]!;
+      let cid = this.cidOf.get(glyph);
+      if (cid === undefined) {
+        cid = this.glyphOf.length;
+        this.glyphOf.push(glyph);
+        this.cidOf.set(glyph, cid);
+        this.unicode[cid] = shaped.texts[i]!;
+        this.widths[cid] = this.face.advanceOf(glyph);
+      }
+      tj += cid.toString(16).padStart(4, "0");
+      const kern = (shaped.natural[i]! - shaped.advances[i]!) * scale;
+      if (i + 1 < shaped.glyphs.length && Math.abs(kern) > 1e-6) tj += `>${num(kern)}<`;
+    }
+    tj += ">";
+    encoded = { tj: tj === "<>" ? "" : tj, width: shaped.width };
+    this.encoded.set(text, encoded);
+    return encoded;
+  }
+
+  /** Writes the font's objects to `this.ref`: Type 0 font, CID font, descriptor, font file, ToUnicode. */
+  embed(context: PDFContext): void {
+    const font = this.face.font;
+    const scale = 1000 / this.unitsPerEm;
+    const { program } = subsetTrueType(this.bytes, this.glyphOf);
+    const postscript = (font.postscriptName ?? "Font").replace(/[^!-~]|[[\]()<>{}/%#]/g, "");
+    // A subset's name starts with six capital letters and "+"; these come from the glyphs it holds, so
+    // the same book gives the same name.
+    const baseFont = `${subsetTag(this.name + this.unicode.join("\u0000"))}+${postscript}`;
+    const fontFile = deflated(context, program, { Length1: program.length });
+    const italic = font.italicAngle !== 0 || this.face.key === "italic" || this.face.key === "boldItalic";
+    const bold = this.face.key === "bold" || this.face.key === "boldItalic";
+    const bbox = font.bbox;
+    const descriptor = context.obj({
+      Type: "FontDescriptor",
+      FontName: baseFont,
+      // Symbolic (the glyphs are addressed by CID, not a standard encoding), plus italic where it is.
+      Flags: 4 | (italic ? 64 : 0) | (font.post.isFixedPitch ? 1 : 0),
+      FontBBox: [bbox.minX * scale, bbox.minY * scale, bbox.maxX * scale, bbox.maxY * scale].map(Math.round),
+      ItalicAngle: font.italicAngle,
+      Ascent: Math.round(font.ascent * scale),
+      Descent: Math.round(font.descent * scale),
+      CapHeight: Math.round((font.capHeight || font.ascent) * scale),
+      XHeight: Math.round((font.xHeight || 0) * scale),
+      // No font table gives the stem width; these are typical of a text face's regular and bold.
+      StemV: bold ? 140 : 80,
+      FontFile2: context.register(fontFile),
+    });
+    const cidFont = context.obj({
+      Type: "Font",
+      Subtype: "CIDFontType2",
+      BaseFont: baseFont,
+      CIDSystemInfo: { Registry: PDFString.of("Adobe"), Ordering: PDFString.of("Identity"), Supplement: 0 },
+      FontDescriptor: context.register(descriptor),
+      CIDToGIDMap: "Identity",
+      DW: 1000,
+      W: [0, this.widths.map((w) => Math.round(w * scale * 1000) / 1000)],
+    });
+    const toUnicode = deflated(context, toUnicodeCMap(this.unicode));
+    context.assign(
+      this.ref,
+      context.obj({
+        Type: "Font",
+        Subtype: "Type0",
+        BaseFont: baseFont,
+        Encoding: "Identity-H",
+        DescendantFonts: [context.register(cidFont)],
+        ToUnicode: context.register(toUnicode),
+      }),
+    );
+  }
+}
+
+function subsetTag(seed: string): string {
+  // FNV-1a, read out as six letters.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+  let tag = "";
+  for (let i = 0; i < 6; i++) {
+    tag += String.fromCharCode(65 + (hash % 26));
+    hash = Math.floor(hash / 26) + i * 7919;
+  }
+  return tag;
+}
+
+/** The ToUnicode CMap: each CID to the UTF-16 of its text, in blocks of at most 100 (the format's limit). */
+function toUnicodeCMap(unicode: string[]): string {
+  const entries: string[] = [];
+  unicode.forEach((text, cid) => {
+    if (cid === 0 || !text) return;
+    let hex = "";
+    for (let i = 0; i < text.length; i++) hex += text.charCodeAt(i).toString(16).padStart(4, "0");
+    entries.push(`<${cid.toString(16).padStart(4, "0")}> <${hex}>`);
+  });
+  const blocks: string[] = [];
+  for (let i = 0; i < entries.length; i += 100) {
+    const block = entries.slice(i, i + 100);
+    blocks.push(`${block.length} beginbfchar\n${block.join("\n")}\nendbfchar`);
+  }
+  return [
+    "/CIDInit /ProcSet findresource begin",
+    "12 dict begin",
+    "begincmap",
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+    "/CMapName /Adobe-Identity-UCS def",
+    "/CMapType 2 def",
+    "1 begincodespacerange",
+    "<0000> <FFFF>",
+    "endcodespacerange",
+    ...blocks,
+    "endcmap",
+    "CMapName currentdict /CMap defineresource pop",
+    "end",
+    "end",
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bookmarks
+
+/**
+ * One bookmark per chapter, opening the chapter's first page. pdf-lib has no outline API, so the
+ * /Outlines tree (a root and a flat, doubly linked list of items) is built from its low-level objects.
+ */
+function addOutline(doc: PDFDocument, model: BookModel, layout: PrintLayout, pageRefs: PDFRef[]): void {
+  if (model.chapters.length === 0) return;
+  const context = doc.context;
+  const rootRef = context.nextRef();
+  const itemRefs = model.chapters.map(() => context.nextRef());
+  model.chapters.forEach((chapter, i) => {
+    const page = pageRefs[layout.chapterPages[i]! - 1]!;
+    const item = PDFDict.withContext(context);
+    item.set(PDFName.of("Title"), PDFHexString.fromText(chapterHeading(chapter)));
+    item.set(PDFName.of("Parent"), rootRef);
+    if (i > 0) item.set(PDFName.of("Prev"), itemRefs[i - 1]!);
+    if (i + 1 < itemRefs.length) item.set(PDFName.of("Next"), itemRefs[i + 1]!);
+    const dest = PDFArray.withContext(context);
+    dest.push(page);
+    dest.push(PDFName.of("Fit"));
+    item.set(PDFName.of("Dest"), dest);
+    context.assign(itemRefs[i]!, item);
+  });
+  const root = PDFDict.withContext(context);
+  root.set(PDFName.of("Type"), PDFName.of("Outlines"));
+  root.set(PDFName.of("First"), itemRefs[0]!);
+  root.set(PDFName.of("Last"), itemRefs[itemRefs.length - 1]!);
+  root.set(PDFName.of("Count"), PDFNumber.of(itemRefs.length));
+  context.assign(rootRef, root);
+  doc.catalog.set(PDFName.of("Outlines"), rootRef);
+  doc.catalog.set(PDFName.of("PageMode"), PDFName.of("UseOutlines"));
+}
