@@ -117,7 +117,7 @@ async function bundleUnderStandIn(): Promise<UnderStandIn> {
     inject: [path.join(repoRoot, "bench", "plugin-dom.ts")],
     // happy-dom needs Node; it is imported from node_modules at run time rather than bundled for the browser.
     external: [...(release.external ?? []), "happy-dom"],
-    plugins: [{ name: "obsidian-stand-in", setup: (build) => build.onResolve({ filter: /^obsidian$/ }, () => ({ path: standIn })) }],
+    plugins: [...(release.plugins ?? []), { name: "obsidian-stand-in", setup: (build) => build.onResolve({ filter: /^obsidian$/ }, () => ({ path: standIn })) }],
   });
   // eslint-disable-next-line no-unsanitized/method -- the bundle just written under .bench/, not input
   return (await import(pathToFileURL(outfile).href)) as UnderStandIn;
