@@ -77,7 +77,7 @@ export async function runExportBench(): Promise<void> {
   await rm(workDir, { recursive: true, force: true });
   const vaultRoot = path.join(workDir, "vault");
   await mkdir(vaultRoot, { recursive: true });
-  const imported = importManuscript(new Uint8Array(await readFile(corpusFile)), { fileName: path.basename(corpusFile) });
+  const imported = importManuscript(new Uint8Array(await readFile(corpusFile)), { fileName: path.basename(corpusFile), title: TITLE, author: "Jane Austen" });
   await writeBookFolder(new NodeVault(vaultRoot), TITLE, imported);
   const book = path.join(vaultRoot, TITLE);
   const exports = path.join(book, "Exports");

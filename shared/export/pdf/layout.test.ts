@@ -203,6 +203,38 @@ describe("print layout of the export fixture", () => {
   });
 });
 
+describe("print layout of a book with a long title and no author", () => {
+  it("shortens the running head with an ellipsis and uses the title on both sides", () => {
+    const title = "The Remarkable and Entirely True History of the Lighthouse at the End of the Northern Rocks";
+    const model: BookModel = {
+      title,
+      language: "en",
+      chapters: [{ number: 1, title: "One", notes: [], blocks: Array.from({ length: 60 }, () => ({ type: "paragraph", runs: [{ text: "word ".repeat(80) }] })) }],
+    };
+    const layout = layoutBook(model, MONOSPACE, { toc: false });
+    const measure = layout.trim.width - layout.margins.inside - layout.margins.outside;
+    const heads = layout.pages.flatMap((p) => p.lines.filter((l) => l.role === "runningHead"));
+    expect(heads.length).toBeGreaterThan(4);
+    for (const head of heads) {
+      const text = head.words.map((w) => w.text).join(" ");
+      expect(text.endsWith("…")).toBe(true);
+      expect(title.startsWith(text.slice(0, -1))).toBe(true);
+      expect(head.words.at(-1)!.x + head.words.at(-1)!.width).toBeLessThanOrEqual(measure);
+    }
+    // No contents: the chapter opens on page 3, after the title page and its blank verso.
+    expect(layout.chapterPages).toEqual([3]);
+  });
+});
+
+describe("print layout of an empty book", () => {
+  it("has a title page and its verso, and no contents", () => {
+    const layout = layoutBook({ title: "Nothing Yet", language: "en", chapters: [] }, MONOSPACE);
+    expect(layout.pages.map((p) => p.kind)).toEqual(["title", "blank"]);
+    expect(layout.chapterPages).toEqual([]);
+    expect(layoutBook({ title: "Nothing Yet", language: "en", chapters: [] }, MONOSPACE, { titlePage: false }).pages).toEqual([]);
+  });
+});
+
 describe("print layout of Pride and Prejudice", () => {
   it("has no widows, orphans or stranded headings, and every paragraph in order", () => {
     expect(corpusLayout.pages.length).toBeGreaterThan(250);

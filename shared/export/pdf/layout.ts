@@ -145,7 +145,11 @@ export function layoutBook(model: BookModel, metrics: LayoutMetrics, options: La
     guess = pages;
   }
   // No fixed point: the widest gutter tried is enough for its own page count once padded into its bracket.
-  const widest = tried.reduce((a, b) => (b.margins.inside > a.margins.inside ? b : a));
+  let widest = tried.reduce((a, b) => (b.margins.inside > a.margins.inside ? b : a));
+  if (marginsForPageCount(widest.pages.length).inside > widest.margins.inside + 1e-9) {
+    // Unless even that was too narrow (a first guess brackets away): one more pass at its count's gutter.
+    widest = layoutWithMargins(model, metrics, settings, marginsForPageCount(widest.pages.length));
+  }
   padToGutter(widest);
   widest.passes = tried.length;
   return widest;
@@ -281,14 +285,9 @@ function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings
   // The contents pages are set before the chapters (their length does not depend on the page numbers,
   // which sit in a fixed column), and their numbers filled in once the chapters have pages.
   const contents = s.toc && model.chapters.length > 0 ? contentsPages(frame, model) : null;
-  const contentsPageList: LaidPage[] = [];
   if (contents) {
     if (pages.length % 2 === 1) addPage("blank", null);
-    for (const lines of contents.pages) {
-      const page = addPage("contents", null);
-      page.lines = lines;
-      contentsPageList.push(page);
-    }
+    for (const lines of contents.pages) addPage("contents", null).lines = lines;
   }
 
   const chapterPages: number[] = [];
@@ -447,10 +446,7 @@ function contentsPages(f: Frame, model: BookModel): { pages: LaidLine[][]; fill:
       page = [];
       slot = f.firstSlot;
     }
-    for (const l of broken) {
-      const laid = line("contentsEntry", size, slot++, l.words.slice());
-      page.push(laid);
-    }
+    for (const l of broken) page.push(line("contentsEntry", size, slot++, l.words.slice()));
     lastLines.push(page.at(-1)!);
   }
   pages.push(page);
@@ -601,7 +597,8 @@ function addBlocks(f: Frame, flow: Flow, blocks: Block[], c: BlockContext): void
       }
       case "list":
         addList(f, flow, block, c);
-        c.indentNext = true;
+        // Text after a list (or a quote, or code) goes on flush left, as the paragraph it interrupted.
+        c.indentNext = false;
         break;
       case "code": {
         // Code keeps its line breaks and its indentation (as figure spaces, which the breaker keeps).

@@ -243,6 +243,38 @@ describe("characters the fonts cannot draw", () => {
     expect(findUnencodable(await fixtureModel(true), set)).toEqual([]);
   });
 
+  it("refuses fonts it cannot embed before laying anything out", async () => {
+    const otf = Uint8Array.from([0x4f, 0x54, 0x54, 0x4f, 0, 0, 0, 0]);
+    await expect(toPrintPdf(await fixtureModel(true), { fonts: { ...fonts, bold: otf } })).rejects.toThrow("The bold font has PostScript (CFF) outlines; the print PDF embeds TrueType (.ttf) fonts.");
+  });
+
+  it("kerns and ligates as the font's own OpenType layout does", () => {
+    const set = new FontSet(fonts);
+    const chars = [..."AVWTYLPFaceosy.,;:’”“-ΑΤΥΓαολДТГаоь"];
+    const differences: string[] = [];
+    for (const face of [set.faces.regular, set.faces.italic, set.faces.boldItalic]) {
+      for (const a of chars) {
+        for (const b of chars) {
+          const shaped = face.shape(a + b);
+          const run = face.font.layout(a + b);
+          const ours = shaped.advances[0]! - shaped.natural[0]!;
+          const theirs = run.positions[0]!.xAdvance - run.glyphs[0]!.advanceWidth;
+          if (ours !== theirs || shaped.glyphs.join() !== run.glyphs.map((g) => g.id).join()) differences.push(`${face.key} ${a}${b}: ${ours} vs ${theirs}`);
+        }
+      }
+      for (const word of ["office", "baffle", "fjord", "afflict", "Αθήνα", "Дворжак", "Wójcik"]) {
+        const shaped = face.shape(word);
+        const run = face.font.layout(word);
+        expect(shaped.glyphs, `${face.key} ${word}`).toEqual(run.glyphs.map((g) => g.id));
+        expect(shaped.width, `${face.key} ${word}`).toBe(run.advanceWidth);
+      }
+    }
+    expect(differences).toEqual([]);
+    // EB Garamond kerns "AV" and sets "ffi" as one glyph.
+    expect(set.faces.regular.shape("AV").width).toBeLessThan(set.faces.regular.shape("A").width + set.faces.regular.shape("V").width);
+    expect(set.faces.regular.shape("office").glyphs).toHaveLength(4);
+  });
+
   it("with `replace`, draws U+FFFD for them and still reports them", async () => {
     const result = await exportPrintPdf(await fixtureModel(), { fonts, unencodable: "replace", date: DATE });
     expect(result.unencodable.map((c) => c.char)).toContain("🌊");

@@ -5,9 +5,10 @@
  * pdf-lib's `drawText` is not used for the text: it makes several operator objects per call and reshapes
  * the string each time, which for a novel's 120,000 words costs more than the whole layout. Each line
  * is written instead as one text object whose TJ array carries the words, the font's kerning and the
- * justified spaces, from strings encoded once per distinct word. The fonts are embedded here too, as
- * Type 0 / CIDFontType2 subsets written from fontkit's subsetter, because the glyphs drawn are the ones
- * fonts.ts shaped (ligatures included), and the ToUnicode map must say what each one stands for.
+ * justified spaces, from strings encoded once per distinct word. The fonts are embedded here too
+ * (not with pdf-lib's `embedFont`), as Type 0 / CIDFontType2 subsets cut by fonts.ts, because the glyphs
+ * drawn are the ones fonts.ts shaped (ligatures included) and the ToUnicode map must say what each one
+ * stands for; and because pdf-lib's `subset: true` loses most of EB Garamond's glyphs (see subsetTrueType).
  */
 import { zlibSync } from "fflate";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFContext } from "pdf-lib";
@@ -90,7 +91,7 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
 
   const context = doc.context;
   const faces = new Map<FontKey, FaceWriter>();
-  const faceFor = (key: FontKey): FaceWriter => {
+  const writerFor = (key: FontKey): FaceWriter => {
     let face = faces.get(key);
     if (!face) {
       face = new FaceWriter(fonts.faces[key], fonts.bytes[key], `F${faces.size + 1}`, context.nextRef());
@@ -108,7 +109,7 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
     page.node.set(PDFName.of("Resources"), resourcesRef);
     pageRefs.push(page.ref);
     if (laid.lines.length === 0) continue;
-    const content = laid.lines.map((l) => lineOperators(l, faceFor)).join("");
+    const content = laid.lines.map((l) => lineOperators(l, writerFor)).join("");
     page.node.set(PDFName.of("Contents"), context.register(deflated(context, content)));
   }
   if (layout.pages.length === 0) doc.addPage([width, height]);
@@ -132,7 +133,7 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
  * different faces ("*tolerable*.”") are drawn touching, with no space. A font change closes the array
  * and opens another after the new Tf; the pen stays where it was.
  */
-function lineOperators(line: LaidLine, faceFor: (key: FontKey) => FaceWriter): string {
+function lineOperators(line: LaidLine, writerFor: (key: FontKey) => FaceWriter): string {
   const words = line.words;
   if (words.length === 0) return "";
   const size = line.size;
@@ -144,7 +145,7 @@ function lineOperators(line: LaidLine, faceFor: (key: FontKey) => FaceWriter): s
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const previous = words[i - 1];
-    const face = faceFor(word.font);
+    const face = writerFor(word.font);
     const encoded = face.encode(word.text);
     const drawn = (encoded.width * size) / face.unitsPerEm;
     // The breaker places a piece that continues a word exactly at the end of the piece before it.
