@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { MemoryVault } from "../testing/memory-vault";
-import { buildBookModel, modelWordCount, parseChapter, parseChapterSelection, parseChapterWithNotes, smartenText, type Block } from "./book-model";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { importManuscript } from "../import/import-manuscript";
+import { buildBookModel, modelWordCount, parseChapter, parseChapterSelection, parseChapterWithNotes, parseFull, plainChunks, resolveObsidianSyntax, smartenText, type Block } from "./book-model";
 
 const para = (text: string): Block => ({ type: "paragraph", runs: [{ text }] });
 const plain = (markdown: string) => parseChapter(markdown, { smartTypography: false });
@@ -142,5 +146,43 @@ describe("buildBookModel", () => {
   it("names the chapter numbers the book does not have", async () => {
     const vault = new MemoryVault().seed(BOOK);
     await expect(buildBookModel(vault, "Tides", { chapters: [2, 9, 12] })).rejects.toThrow("Tides has no chapter 9, 12; it has chapters 1–3");
+  });
+});
+
+describe("the plain-prose shortcut", () => {
+  const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
+
+  it("gives exactly what micromark gives on every chapter of the corpus novel", () => {
+    const imported = importManuscript(new Uint8Array(readFileSync(corpusPath)), { fileName: "pride-and-prejudice.txt" });
+    let shortcut = 0;
+    for (const chapter of imported.chapters) {
+      const source = resolveObsidianSyntax(chapter.text);
+      const fast = plainChunks(source);
+      if (fast === null) continue;
+      shortcut++;
+      expect(fast).toEqual(parseFull(source));
+    }
+    // The shortcut must actually be taken on a novel of plain prose, or it saves nothing.
+    expect(shortcut).toBe(imported.chapters.length);
+  });
+
+  it("agrees with micromark on generated Markdown, or declines it", () => {
+    const line = fc.array(
+      fc.constantFrom("word", "Word", " ", "  ", "\t", "*", "_", "**", "-", "+", "#", ">", "1.", "2)", "=", "`", "~", "\\", "&amp;", "<b>", "[", "]", "!", "'", '"', "...", "--", "é", "ü"),
+      { maxLength: 12 },
+    ).map((parts) => parts.join(""));
+    const doc = fc.array(fc.oneof(line, fc.constant(""), fc.constant("   ")), { maxLength: 14 }).map((lines) => lines.join("\n"));
+    let taken = 0;
+    fc.assert(
+      fc.property(doc, (markdown) => {
+        const source = resolveObsidianSyntax(markdown);
+        const fast = plainChunks(source);
+        if (fast === null) return;
+        taken++;
+        expect(fast).toEqual(parseFull(source));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(300);
   });
 });

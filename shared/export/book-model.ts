@@ -13,7 +13,7 @@ import { gfmFootnoteFromMarkdown } from "mdast-util-gfm-footnote";
 import { gfmFootnote } from "micromark-extension-gfm-footnote";
 import type { BlockContent, DefinitionContent, FootnoteDefinition, PhrasingContent, RootContent } from "mdast";
 import { findFrontmatter } from "../book/frontmatter";
-import { loadBook, type ChapterInfo } from "../book/scan";
+import { loadBook, type BookInfo, type ChapterInfo } from "../book/scan";
 import { WordCounter } from "../book/words";
 import type { VaultFiles } from "../vault/vault-files";
 
@@ -62,8 +62,8 @@ export interface BookModelOptions {
 }
 
 /** Reads the book in `bookFolder` and parses the selected chapters. Throws naming any unknown chapter number. */
-export async function buildBookModel(vault: VaultFiles, bookFolder: string, options: BookModelOptions = {}): Promise<BookModel> {
-  const book = await loadBook(vault, bookFolder);
+export async function buildBookModel(vault: VaultFiles, bookFolder: string, options: BookModelOptions & { book?: BookInfo } = {}): Promise<BookModel> {
+  const book = options.book ?? (await loadBook(vault, bookFolder));
   const chapters = selectChapters(book.chapters, options.chapters ?? "all", book.meta.title);
   const smart = options.smartTypography ?? true;
   const out: ModelChapter[] = [];
@@ -203,14 +203,88 @@ export function parseChapter(markdown: string, options: { smartTypography?: bool
  * missing definition is kept as the text the writer typed.
  */
 export function parseChapterWithNotes(markdown: string, options: { smartTypography?: boolean } = {}): { blocks: Block[]; notes: Block[][] } {
-  const tree = fromMarkdown(resolveObsidianSyntax(markdown), { extensions: PARSE_EXTENSIONS, mdastExtensions: MDAST_EXTENSIONS });
+  const source = resolveObsidianSyntax(markdown);
+  const parsed = plainChunks(source) ?? parseFull(source);
+  const smart = options.smartTypography ?? true;
+  return smart ? { blocks: smartenBlocks(parsed.blocks), notes: parsed.notes.map(smartenBlocks) } : parsed;
+}
+
+/** The whole chapter through micromark: the reference every shortcut must agree with. */
+export function parseFull(source: string): { blocks: Block[]; notes: Block[][] } {
+  const tree = fromMarkdown(source, { extensions: PARSE_EXTENSIONS, mdastExtensions: MDAST_EXTENSIONS });
   const definitions = new Map<string, FootnoteDefinition>();
   for (const node of tree.children) if (node.type === "footnoteDefinition" && !definitions.has(node.identifier)) definitions.set(node.identifier, node);
   const notes = new Notes(definitions);
-  const blocks = convertBlocks(tree.children, notes);
-  const smart = options.smartTypography ?? true;
-  return { blocks: smart ? smartenBlocks(blocks) : blocks, notes: smart ? notes.converted.map(smartenBlocks) : notes.converted };
+  return { blocks: convertBlocks(tree.children, notes), notes: notes.converted };
 }
+
+/**
+ * Most of a novel is paragraphs of plain prose, and micromark, correct as it is, spends most of a whole-book
+ * export's time confirming that. So a chapter is cut at blank lines, and a piece that cannot be anything but
+ * one paragraph of plain text (no character that starts inline syntax, no line that could open a block)
+ * becomes that paragraph directly; every other run of pieces goes through micromark as before.
+ *
+ * Only chapters where cutting cannot change the meaning take this path: nothing that spans blank lines or
+ * the whole chapter (HTML blocks and comments, fenced code, indented continuations of list items, link and
+ * footnote definitions — all caught by refusing `<`, `[`, fences and lines that start with whitespace).
+ * Returns null for any other chapter, which is then parsed whole. book-model.test.ts checks that both paths
+ * agree on the corpus novel and on generated Markdown.
+ */
+export function plainChunks(source: string): { blocks: Block[]; notes: Block[][] } | null {
+  if (/[<[\t\0]|^[ \t]|^(?:```|~~~)/m.test(source)) return null;
+  // Pieces micromark must read go to it in one call per chapter (setting up a parse costs more than a
+  // paragraph does), each group closed by a comment line, which ends any list or quote before it and comes
+  // back as its own html node to cut the result at. Chapters holding `<` never get here, so the writer's
+  // own text cannot contain the marker.
+  const slots: (Block | number)[] = [];
+  const groups: string[] = [];
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    slots.push(groups.length);
+    groups.push(pending.join("\n\n"));
+    pending = [];
+  };
+  for (const chunk of source.split(/\n(?:[ \t]*\n)+/)) {
+    if (chunk.trim() === "") continue;
+    if (INLINE_SYNTAX.test(chunk) || BLOCK_START.test(chunk) || /[ \t]{2,}\n/.test(chunk)) {
+      pending.push(chunk);
+      continue;
+    }
+    flush();
+    const runs = tidyRuns([{ text: chunk.replace(/[ \t]*\n[ \t]*/g, " ") }]);
+    if (runs.length > 0) slots.push({ type: "paragraph", runs });
+  }
+  flush();
+  const parsed = groups.length === 0 ? [] : parseGroups(groups);
+  const blocks = slots.flatMap((slot) => (typeof slot === "number" ? parsed[slot]! : [slot]));
+  return { blocks, notes: [] };
+}
+
+const GROUP_END = "<!--bookwright-group-end-->";
+
+function parseGroups(groups: string[]): Block[][] {
+  const tree = fromMarkdown(groups.map((g) => `${g}\n\n${GROUP_END}\n\n`).join(""), { extensions: PARSE_EXTENSIONS, mdastExtensions: MDAST_EXTENSIONS });
+  const out: Block[][] = [];
+  let current: RootContent[] = [];
+  const notes = new Notes(new Map());
+  for (const node of tree.children) {
+    if (node.type === "html" && node.value === GROUP_END) {
+      out.push(convertBlocks(current, notes));
+      current = [];
+    } else current.push(node);
+  }
+  if (out.length !== groups.length) throw new Error(`internal: ${groups.length} groups of Markdown came back as ${out.length}`);
+  return out;
+}
+
+/**
+ * A piece that is one plain paragraph: none of the characters that start inline syntax (emphasis, code,
+ * links, escapes, entities, HTML, strikethrough), and no line that begins a heading, quote, list item,
+ * thematic break, setext underline or fence.
+ */
+const INLINE_SYNTAX = /[*_`\\&~]/;
+const BLOCK_START = /^(?:[#>=+*-]|\d{1,9}[.)])/m;
 
 /** Numbers footnotes as they are first referred to, converting each definition once (notes may refer to notes). */
 class Notes {

@@ -8,13 +8,9 @@
 import { loadBook } from "../book/scan";
 import { normalizeVaultPath, joinVaultPath, type VaultFiles } from "../vault/vault-files";
 import { buildBookModel, modelWordCount, type BookModel } from "./book-model";
-import { toBookDocx, toManuscriptDocx } from "./docx";
-import { ensureBookIdentifier, toEpub } from "./epub";
-import type { FontBytes } from "./pdf/fonts";
-import { toPrintPdf } from "./pdf/pdf";
-import type { TrimName } from "./pdf/trim";
 import { exportExtension, type ExportFormat } from "./formats";
-import { toMarkdown, toPlainText } from "./text-formats";
+import type { FontBytes } from "./pdf/fonts";
+import type { TrimName } from "./pdf/trim";
 import { writeExport } from "./write-export";
 
 export interface ExportBookOptions {
@@ -59,21 +55,27 @@ export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, TRIM_SIZES, exportExtension, isExp
 /** Exports the book in `bookFolder`; throws with a message a writer can act on, leaving no partial file. */
 export async function exportBook(vault: VaultFiles, bookFolder: string, options: ExportBookOptions): Promise<ExportResult> {
   const folder = normalizeVaultPath(bookFolder);
-  const model = await buildBookModel(vault, folder, { chapters: options.chapters ?? "all", smartTypography: options.smartTypography ?? true });
+  const book = await loadBook(vault, folder);
+  const model = await buildBookModel(vault, folder, { book, chapters: options.chapters ?? "all", smartTypography: options.smartTypography ?? true });
   if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
-  const content = await pack(vault, folder, model, options);
+  const content = await pack(vault, folder, model, book.meta, options);
   const path = await writeExport(vault, folder, { ...content, format: options.format, extension: exportExtension(options.format), name: model.title, overwrite: options.overwrite ?? false });
   return { path, chapters: model.chapters.length, words: modelWordCount(model) };
 }
 
-async function pack(vault: VaultFiles, folder: string, model: BookModel, options: ExportBookOptions): Promise<{ text: string } | { bytes: Uint8Array }> {
-  const meta = (await loadBook(vault, folder)).meta as Record<string, unknown>;
+/**
+ * Each packer is imported when its format is asked for: the CLI's bundle is split, so a plain-text export
+ * never parses pdf-lib, fontkit, the hyphenation patterns or docx (about a third of a second of start-up
+ * on a whole novel). The plugin's bundle is one file; there the imports resolve at once.
+ */
+async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: Record<string, unknown>, options: ExportBookOptions): Promise<{ text: string } | { bytes: Uint8Array }> {
   switch (options.format) {
     case "txt":
-      return { text: toPlainText(model) };
+      return { text: (await import("./text-formats")).toPlainText(model) };
     case "md":
-      return { text: toMarkdown(model) };
+      return { text: (await import("./text-formats")).toMarkdown(model) };
     case "epub": {
+      const { ensureBookIdentifier, toEpub } = await import("./epub");
       const description = options.description ?? stringField(meta, "description");
       const bookCover = stringField(meta, "cover");
       const cover =
@@ -92,10 +94,12 @@ async function pack(vault: VaultFiles, folder: string, model: BookModel, options
       };
     }
     case "manuscript": {
+      const { toManuscriptDocx } = await import("./docx");
       const contact = options.contact ?? listField(meta, "contact");
       return { bytes: await toManuscriptDocx(model, { ...(contact ? { contact } : {}), ...(options.manuscriptFont ? { font: options.manuscriptFont } : {}) }) };
     }
-    case "docx":
+    case "docx": {
+      const { toBookDocx } = await import("./docx");
       return {
         bytes: await toBookDocx(model, {
           titlePage: options.titlePage ?? true,
@@ -104,8 +108,10 @@ async function pack(vault: VaultFiles, folder: string, model: BookModel, options
           ...(options.trim ? { trim: trimInches(options.trim) } : {}),
         }),
       };
+    }
     case "pdf": {
       if (!options.fonts) throw new Error("PDF export needs print fonts, and none were given");
+      const { toPrintPdf } = await import("./pdf/pdf");
       return {
         bytes: await toPrintPdf(model, {
           fonts: await options.fonts(),
