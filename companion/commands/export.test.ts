@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
-import { unzipSync } from "fflate";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { strFromU8, unzipSync } from "fflate";
+import { ebGaramondFolder } from "../export/default-fonts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadBook } from "../../shared/book/scan";
 import { WordCounter } from "../../shared/book/words";
@@ -15,6 +18,7 @@ import { importManuscript, writeBookFolder } from "../../shared/import/import-ma
 import { MemoryVault } from "../../shared/testing/memory-vault";
 import { registerExportCommand } from "./export";
 
+const run = promisify(execFile);
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 
 /** Runs `bookwright export …` in-process and returns what it printed and the exit code it set. */
@@ -87,6 +91,47 @@ describe("bookwright export", () => {
     expect(await readFile(path.join(book, "Book.md"), "utf8")).toBe(bookMd);
     const again = new TextDecoder().decode(unzipSync(new Uint8Array(await readFile(file)))["OEBPS/content.opf"]);
     expect(again).toContain(`<dc:identifier id="book-id">${identifier}</dc:identifier>`);
+  });
+
+  it("writes a print PDF at the chosen trim, a book DOCX without front matter, and a Courier manuscript with its contact block", async () => {
+    const pdf = await runExport(book, "--format", "pdf", "--trim", "5x8", "--font-size", "12");
+    expect([pdf.err, pdf.exitCode]).toEqual(["", undefined]);
+    const pdfFile = path.join(book, "Exports", "Tides (pdf).pdf");
+    expect(pdf.out).toBe(`${pdfFile}\n2 chapters, 9 words`);
+    const info = await run("pdfinfo", [pdfFile]);
+    expect(info.stdout).toMatch(/^Page size:\s+360 x 576 pts/m);
+    expect((await run("pdftotext", [pdfFile, "-"])).stdout).toContain("It was calm.");
+
+    const docx = await runExport(book, "--format", "docx", "--no-toc", "--no-title-page", "--font-size", "12");
+    expect(docx.exitCode).toBeUndefined();
+    const documentXml = strFromU8(unzipSync(new Uint8Array(await readFile(path.join(book, "Exports", "Tides (docx).docx"))))["word/document.xml"]!);
+    expect(documentXml).not.toContain("Contents");
+    expect(documentXml).toContain("Storm");
+
+    const manuscript = await runExport(book, "--format", "manuscript", "--courier", "--contact", "Ada Quill", "--contact", "ada@example.com");
+    expect(manuscript.exitCode).toBeUndefined();
+    const files = unzipSync(new Uint8Array(await readFile(path.join(book, "Exports", "Tides (manuscript).docx"))));
+    expect(strFromU8(files["word/document.xml"]!)).toContain(">ada@example.com<");
+    expect(strFromU8(files["word/styles.xml"]!)).toContain("Courier New");
+  });
+
+  it("sets a PDF in the writer's own fonts from --font-dir, and names what a font folder lacks", async () => {
+    const fonts = path.join(temp, "Fonts");
+    await mkdir(fonts);
+    const source = ebGaramondFolder();
+    for (const [from, to] of [["400Regular/EBGaramond_400Regular.ttf", "Mine-Regular.ttf"], ["400Regular_Italic/EBGaramond_400Regular_Italic.ttf", "Mine-Italic.ttf"]]) {
+      await writeFile(path.join(fonts, to!), await readFile(path.join(source, from!)));
+    }
+    const partial = await runExport(book, "--format", "pdf", "--font-dir", fonts);
+    expect(partial.exitCode).toBe(1);
+    expect(partial.err).toBe(`bookwright export: --font-dir ${fonts}: expected a regular, italic, bold and bold italic font file; missing bold, bold italic (found Mine-Italic.ttf, Mine-Regular.ttf)`);
+    expect(await readdir(path.join(book, "Exports")).catch(() => [])).toEqual([]);
+    for (const [from, to] of [["700Bold/EBGaramond_700Bold.ttf", "Mine-Bold.ttf"], ["700Bold_Italic/EBGaramond_700Bold_Italic.ttf", "Mine-BoldItalic.ttf"]]) {
+      await writeFile(path.join(fonts, to!), await readFile(path.join(source, from!)));
+    }
+    const whole = await runExport(book, "--format", "pdf", "--font-dir", fonts);
+    expect([whole.err, whole.exitCode]).toEqual(["", undefined]);
+    expect((await run("pdffonts", [path.join(book, "Exports", "Tides (pdf).pdf")])).stdout).toMatch(/EBGaramond/);
   });
 
   it.each([
