@@ -134,6 +134,20 @@ describe("bookwright export", () => {
     expect((await run("pdffonts", [path.join(book, "Exports", "Tides (pdf).pdf")])).stdout).toMatch(/EBGaramond/);
   });
 
+  it("refuses a PDF whose text the fonts cannot draw, naming each character and its chapter, unless told to mark them", async () => {
+    await writeFile(path.join(book, "Chapters", "02 Calm.md"), "---\nbookwright: chapter\nchapter: 2\ntitle: Calm\n---\nIt was calm 🌊 in 海.\n");
+    const refused = await runExport(book, "--format", "pdf");
+    expect(refused.exitCode).toBe(1);
+    expect(refused.err).toBe(
+      'bookwright export: The fonts cannot draw 2 characters in this book; change the text, use fonts that have them, or export with missing characters marked. chapter 2 "Calm": 🌊 (U+1F30A), 海 (U+6D77).',
+    );
+    expect(await readdir(path.join(book, "Exports")).catch(() => [])).toEqual([]);
+    const marked = await runExport(book, "--format", "pdf", "--mark-missing-characters");
+    expect(marked.exitCode).toBeUndefined();
+    expect(marked.err).toBe('bookwright export: warning: Marked 2 characters the fonts cannot draw, each replaced by a visible placeholder: chapter 2 "Calm": 🌊 (U+1F30A), 海 (U+6D77).');
+    expect((await run("pdftotext", [path.join(book, "Exports", "Tides (pdf).pdf"), "-"])).stdout).toMatch(/It was calm [\uFFFD?] in [\uFFFD?]\./);
+  });
+
   it.each([
     [["--format", "rtf"], /--format rtf: expected docx, manuscript, pdf, epub, txt or md/],
     [["--format", "pdf", "--trim", "7x10"], /--trim 7x10: expected one of 5x8, 5.25x8, 5.5x8.5, 6x9/],

@@ -28,6 +28,7 @@ interface ExportOptions {
   toc: boolean;
   contact?: string[];
   courier?: boolean;
+  markMissingCharacters?: boolean;
 }
 
 /** `bookwright export <book-folder> --format …`: the book as one file in `<book>/Exports/`. */
@@ -44,6 +45,7 @@ export function registerExportCommand(program: Command): void {
     .option("--no-title-page", "leave out the title page (pdf and docx)")
     .option("--no-toc", "leave out the table of contents (pdf and docx)")
     .option("--contact <line>", "a line of the manuscript's contact block; repeat for each line (default: Book.md's contact, else the author)", collect)
+    .option("--mark-missing-characters", "pdf: put a placeholder where the fonts lack a character, instead of refusing the export")
     .option("--courier", "set the manuscript in Courier New instead of Times New Roman")
     .option("--description <text>", "the e-book's description, shown by readers and stores (default: Book.md's description)")
     .option("--no-smart-typography", "keep straight quotes, -- and ... as typed")
@@ -71,11 +73,13 @@ export function registerExportCommand(program: Command): void {
           ...(options.description ? { description: options.description } : {}),
           ...(options.contact ? { contact: options.contact } : {}),
           ...(options.courier ? { manuscriptFont: "Courier New" as const } : {}),
+          ...(options.markMissingCharacters ? { missingCharacters: "mark" as const } : {}),
           fonts: () => (options.fontDir ? readFontDir(options.fontDir) : loadDefaultFonts()),
         };
         const result = await exportBook(vault, folder, exportOptions);
         console.log(path.join(root, ...result.path.split("/")));
         console.log(`${result.chapters} chapter${result.chapters === 1 ? "" : "s"}, ${result.words.toLocaleString("en")} words`);
+        for (const warning of result.warnings) console.error(`bookwright export: warning: ${warning}`);
       } catch (error) {
         console.error(`bookwright export: ${error instanceof Error ? error.message : String(error)}`);
         process.exitCode = 1;

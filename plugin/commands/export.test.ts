@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { unzipSync } from "fflate";
+import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import type { Command } from "obsidian";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import manifest from "../../manifest.json";
@@ -41,6 +42,11 @@ async function setUp() {
 }
 
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Waits for the export to finish and the modal to close (packers load on first use; a PDF takes a moment). */
+async function untilClosed(): Promise<void> {
+  for (let i = 0; i < 500 && Modal.showing.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 function shownModal(): HTMLElement {
   expect(Modal.showing).toHaveLength(1);
@@ -96,7 +102,7 @@ describe("the Export book command", () => {
     ]);
     choose(modal, "txt");
     press(modal, "Export");
-    for (let i = 0; i < 5; i++) await settled();
+    await untilClosed();
     const path = "Lighthouse/Exports/The Lighthouse Keeper (txt).txt";
     expect(Notice.messages).toEqual([`Exported to ${path}.`]);
     expect(Modal.showing).toEqual([]);
@@ -119,7 +125,7 @@ describe("the Export book command", () => {
     select.value = "md";
     select.dispatchEvent(new Event("change"));
     press(modal, "Export");
-    for (let i = 0; i < 5; i++) await settled();
+    await untilClosed();
     expect(await vault.read("Lighthouse/Exports/The Lighthouse Keeper (md).md")).toBe("# The Lighthouse Keeper\n\n## Supply boat\n\nNo boat came.\n");
   });
 
@@ -133,7 +139,7 @@ describe("the Export book command", () => {
       select.value = "epub";
       select.dispatchEvent(new Event("change"));
       press(modal, "Export");
-      for (let i = 0; i < 10 && Modal.showing.length > 0; i++) await settled();
+      await untilClosed();
     };
     await exportEpub();
     const path = "Lighthouse/Exports/The Lighthouse Keeper (epub).epub";
@@ -159,11 +165,33 @@ describe("the Export book command", () => {
     expect((modal.find("select") as HTMLSelectElement).value).toBe("epub");
     expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Cover", "Description", "Smart typography", ""]);
     choose(modal, "pdf");
-    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Trim size", "Font size", "Title page", "Table of contents", "Smart typography", ""]);
+    expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Trim size", "Font size", "Title page", "Table of contents", "Mark missing characters", "Smart typography", ""]);
     choose(modal, "manuscript");
     expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Manuscript contact", "Smart typography", ""]);
     choose(modal, "md");
     expect(shownSettings(modal)).toEqual(["Format", "Chapters", "Smart typography", ""]);
+  });
+
+  it("exports a print PDF in the built-in EB Garamond, at the trim and size chosen", async () => {
+    const { app, vault, command } = await setUp();
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "pdf");
+    const trim = settingControl(modal, "Trim size", "select") as HTMLSelectElement;
+    trim.value = "5x8";
+    trim.dispatchEvent(new Event("change"));
+    press(modal, "Export");
+    await untilClosed();
+    const path = "Lighthouse/Exports/The Lighthouse Keeper (pdf).pdf";
+    expect(Notice.messages).toEqual([`Exported to ${path}.`]);
+    const pdf = await PDFDocument.load(await vault.readBinary(path));
+    expect(pdf.getPages().map((p) => [p.getWidth(), p.getHeight()])[0]).toEqual([360, 576]);
+    const fontNames = pdf.context
+      .enumerateIndirectObjects()
+      .flatMap(([, object]) => (object instanceof PDFDict && object.get(PDFName.of("Type")) === PDFName.of("FontDescriptor") ? [String(object.get(PDFName.of("FontName")))] : []));
+    expect(fontNames.length).toBeGreaterThan(0);
+    for (const name of fontNames) expect(name).toMatch(/^\/[A-Z]{6}\+EBGaramond/);
   });
 
   it("offers the book folder's JPEGs as covers, preselecting Book.md's cover and description", async () => {
@@ -182,7 +210,7 @@ describe("the Export book command", () => {
     cover.value = "Lighthouse/Art/Sketch.jpeg";
     cover.dispatchEvent(new Event("change"));
     press(modal, "Export");
-    for (let i = 0; i < 10 && Modal.showing.length > 0; i++) await settled();
+    await untilClosed();
     const files = unzipSync(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (epub).epub"));
     expect(files["OEBPS/cover.jpg"]).toEqual(JPEG);
     expect(new TextDecoder().decode(files["OEBPS/content.opf"])).toContain("<dc:description>A keeper and a storm.</dc:description>");

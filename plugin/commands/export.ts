@@ -52,6 +52,7 @@ export class ExportModal extends Modal {
   private toc = true;
   private description = "";
   private cover = NO_COVER;
+  private markMissing = false;
   private busy = false;
 
   constructor(
@@ -127,6 +128,14 @@ export class ExportModal extends Modal {
       }),
     );
     only(
+      new Setting(el).setName("Mark missing characters").setDesc("Put a placeholder where the font has no glyph (emoji, or a script it lacks) instead of refusing the export."),
+      ["pdf"],
+    ).addToggle((t) =>
+      t.setValue(this.markMissing).onChange((value) => {
+        this.markMissing = value;
+      }),
+    );
+    only(
       new Setting(el).setName("Manuscript contact").setDesc("The title page shows the contact lines from the book's contact property, or the author when there are none."),
       ["manuscript"],
     );
@@ -170,6 +179,7 @@ export class ExportModal extends Modal {
           exportBook(this.vault, this.folder, this.options(selection.chapters)).then(
             (result) => {
               new Notice(`Exported to ${result.path}.`);
+              for (const warning of result.warnings) new Notice(warning, 0);
               this.close();
             },
             (error: unknown) => {
@@ -195,6 +205,7 @@ export class ExportModal extends Modal {
       titlePage: this.titlePage,
       toc: this.toc,
       cover: this.cover === NO_COVER ? null : this.cover,
+      missingCharacters: this.markMissing ? "mark" : "error",
       ...(this.description.trim() ? { description: this.description.trim() } : {}),
       fonts: () => (fontFolder ? readFontFolder(this.vault, fontFolder) : loadBundledFonts()),
     };

@@ -37,6 +37,11 @@ export interface ExportBookOptions {
   contact?: string[];
   /** Manuscript typeface. @default "Times New Roman" */
   manuscriptFont?: "Times New Roman" | "Courier New";
+  /**
+   * Characters the print fonts cannot draw: "error" refuses the PDF naming each one and its chapter;
+   * "mark" sets a visible placeholder in their place and reports them in `warnings`. @default "error"
+   */
+  missingCharacters?: "error" | "mark";
   /** Print fonts; only asked for when the format is PDF. */
   fonts?: () => Promise<FontBytes>;
   /** @default () => new Date() */
@@ -48,6 +53,8 @@ export interface ExportResult {
   path: string;
   chapters: number;
   words: number;
+  /** What the writer should know about the file (characters marked as missing, for one). */
+  warnings: string[];
 }
 
 export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, TRIM_SIZES, exportExtension, isExportFormat, type ExportFormat } from "./formats";
@@ -58,9 +65,9 @@ export async function exportBook(vault: VaultFiles, bookFolder: string, options:
   const book = await loadBook(vault, folder);
   const model = await buildBookModel(vault, folder, { book, chapters: options.chapters ?? "all", smartTypography: options.smartTypography ?? true });
   if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
-  const content = await pack(vault, folder, model, book.meta, options);
+  const { warnings = [], ...content } = await pack(vault, folder, model, book.meta, options);
   const path = await writeExport(vault, folder, { ...content, format: options.format, extension: exportExtension(options.format), name: model.title, overwrite: options.overwrite ?? false });
-  return { path, chapters: model.chapters.length, words: modelWordCount(model) };
+  return { path, chapters: model.chapters.length, words: modelWordCount(model), warnings };
 }
 
 /**
@@ -68,7 +75,7 @@ export async function exportBook(vault: VaultFiles, bookFolder: string, options:
  * never parses pdf-lib, fontkit, the hyphenation patterns or docx (about a third of a second of start-up
  * on a whole novel). The plugin's bundle is one file; there the imports resolve at once.
  */
-async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: Record<string, unknown>, options: ExportBookOptions): Promise<{ text: string } | { bytes: Uint8Array }> {
+async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: Record<string, unknown>, options: ExportBookOptions): Promise<({ text: string } | { bytes: Uint8Array }) & { warnings?: string[] }> {
   switch (options.format) {
     case "txt":
       return { text: (await import("./text-formats")).toPlainText(model) };
@@ -111,16 +118,19 @@ async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: R
     }
     case "pdf": {
       if (!options.fonts) throw new Error("PDF export needs print fonts, and none were given");
-      const { toPrintPdf } = await import("./pdf/pdf");
-      return {
-        bytes: await toPrintPdf(model, {
-          fonts: await options.fonts(),
-          trim: options.trim ?? "6x9",
-          titlePage: options.titlePage ?? true,
-          toc: options.toc ?? true,
-          ...(options.fontSizePt ? { fontSizePt: options.fontSizePt } : {}),
-        }),
-      };
+      const { exportPrintPdf } = await import("./pdf/pdf");
+      const { whereUnencodable } = await import("./pdf/fonts");
+      const pdf = await exportPrintPdf(model, {
+        fonts: await options.fonts(),
+        trim: options.trim ?? "6x9",
+        titlePage: options.titlePage ?? true,
+        toc: options.toc ?? true,
+        unencodable: options.missingCharacters === "mark" ? "replace" : "error",
+        ...(options.fontSizePt ? { fontSizePt: options.fontSizePt } : {}),
+      });
+      const n = pdf.unencodable.length;
+      const warnings = n === 0 ? [] : [`Marked ${n} character${n === 1 ? "" : "s"} the fonts cannot draw, each replaced by a visible placeholder: ${whereUnencodable(pdf.unencodable)}.`];
+      return { bytes: pdf.bytes, warnings };
     }
   }
 }

@@ -393,6 +393,12 @@ export function codePointLabel(char: string): string {
 
 /** `chapter 1 "Letters from everywhere": 月 (U+6708), 🗼 (U+1F5FC); …` */
 export function describeUnencodable(characters: UnencodableChar[]): string {
+  const n = characters.length;
+  return `The fonts cannot draw ${n} character${n === 1 ? "" : "s"} in this book; change the text, use fonts that have them, or export with missing characters marked. ${whereUnencodable(characters)}.`;
+}
+
+/** Each place and its characters: `chapter 1 "Letters": 月 (U+6708), 🗼 (U+1F5FC)`, places joined by "; ". */
+export function whereUnencodable(characters: UnencodableChar[]): string {
   const groups = new Map<string, UnencodableChar[]>();
   for (const c of characters) {
     const where = c.chapter === null ? "the book's title or author" : `chapter ${c.chapter.number ?? c.chapter.index + 1} "${c.chapter.title}"`;
@@ -400,9 +406,7 @@ export function describeUnencodable(characters: UnencodableChar[]): string {
     list.push(c);
     groups.set(where, list);
   }
-  const parts = [...groups].map(([where, list]) => `${where}: ${list.map((c) => `${c.char} (${c.codePoint})`).join(", ")}`);
-  const n = characters.length;
-  return `The fonts cannot draw ${n} character${n === 1 ? "" : "s"} in this book; change the text or use fonts that have them. ${parts.join("; ")}.`;
+  return [...groups].map(([where, list]) => `${where}: ${list.map((c) => `${c.char} (${c.codePoint})`).join(", ")}`).join("; ");
 }
 
 /**
