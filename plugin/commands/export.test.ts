@@ -45,7 +45,7 @@ const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Waits for the export to finish and the modal to close (packers load on first use; a PDF takes a moment). */
 async function untilClosed(): Promise<void> {
-  for (let i = 0; i < 500 && Modal.showing.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && Modal.showing.length > 0; i++) await new Promise((r) => window.setTimeout(r, 10));
 }
 
 function shownModal(): HTMLElement {
