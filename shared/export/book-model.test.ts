@@ -29,7 +29,7 @@ describe("parseChapter", () => {
     ["aliased wiki link", "He saw [[Anne Elliot|Anne]] there.", [para("He saw Anne there.")]],
     ["wiki link", "He saw [[People/Anne]] there.", [para("He saw Anne there.")]],
     ["wiki link to a heading", "See [[Notes#Storm]].", [para("See Notes.")]],
-    ["embed dropped", "Look: ![[map.png]] here.\n\n![[Other note]]", [para("Look: here.")]],
+    ["a picture embed follows its paragraph; a note embed is dropped", "Look: ![[map.png]] here.\n\n![[Other note]]", [para("Look: here."), { type: "image", src: "map.png", alt: "" }]],
     ["a footnote reference is a numbered run; its definition leaves the text", "A fact.[^src]\n\n[^src]: The source.", [{ type: "paragraph", runs: [{ text: "A fact." }, { text: "1", note: 1 }] }]],
     ["a reference to a missing note stays as typed", "A fact.[^nope]", [para("A fact.[^nope]")]],
     ["soft line break is a space", "one\ntwo", [para("one two")]],
@@ -184,5 +184,38 @@ describe("the plain-prose shortcut", () => {
       { numRuns: 3000 },
     );
     expect(taken).toBeGreaterThan(300);
+  });
+});
+
+describe("pictures", () => {
+  const PNG_1x1 = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+  const chapter = (body: string) => ({ "Tides/Book.md": "---\nbookwright: book\ntitle: Tides\n---\n", "Tides/Chapters/01 Storm.md": `---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\n${body}\n` });
+
+  it("reads Obsidian and Markdown embeds, finds the file as Obsidian does, and keeps its type and size", async () => {
+    const vault = new MemoryVault().seed(chapter("Before.\n\n![[Map.png|300]]\n\nText ![[Map.png|The island]] after.\n\n![Reef](<../Art/reef.png>)\n\n![[Notes about maps]]"));
+    await vault.writeBinary("Attachments/Deep/Map.png", PNG_1x1);
+    await vault.writeBinary("Tides/Art/reef.png", PNG_1x1);
+    const model = await buildBookModel(vault, "Tides");
+    const blocks = model.chapters[0]!.blocks.map((b) => (b.type === "image" ? { type: b.type, src: b.src, alt: b.alt, path: b.image?.path, size: [b.image?.width, b.image?.height], mediaType: b.image?.mediaType } : b));
+    expect(blocks).toEqual([
+      para("Before."),
+      { type: "image", src: "Map.png", alt: "", path: "Attachments/Deep/Map.png", size: [1, 1], mediaType: "image/png" },
+      para("Text after."),
+      { type: "image", src: "Map.png", alt: "The island", path: "Attachments/Deep/Map.png", size: [1, 1], mediaType: "image/png" },
+      { type: "image", src: "../Art/reef.png", alt: "Reef", path: "Tides/Art/reef.png", size: [1, 1], mediaType: "image/png" },
+    ]);
+    expect(model.warnings).toBeUndefined();
+  });
+
+  it("leaves out, and names, a picture that is missing, on the web, or of a kind exports cannot carry — the text stays", async () => {
+    const vault = new MemoryVault().seed(chapter("One.\n\n![[Gone.png]]\n\n![Web](https://example.com/a.png)\n\n![[Sketch.webp]]\n\nTwo."));
+    await vault.writeBinary("Tides/Sketch.webp", new Uint8Array([0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50]));
+    const model = await buildBookModel(vault, "Tides");
+    expect(model.chapters[0]!.blocks).toEqual([para("One."), para("Two.")]);
+    expect(model.warnings).toEqual([
+      "Tides/Chapters/01 Storm.md: image Gone.png was not found in the vault, so it is left out",
+      "Tides/Chapters/01 Storm.md: image https://example.com/a.png is on the web; exports do not fetch pictures, so it is left out (save it in the vault and embed that)",
+      "Tides/Chapters/01 Storm.md: image Sketch.webp (Tides/Sketch.webp) is not a JPEG, PNG or GIF, which is what every export format can carry, so it is left out",
+    ]);
   });
 });

@@ -15,7 +15,8 @@ import type { BlockContent, DefinitionContent, FootnoteDefinition, PhrasingConte
 import { findFrontmatter } from "../book/frontmatter";
 import { loadBook, type BookInfo, type ChapterInfo } from "../book/scan";
 import { WordCounter } from "../book/words";
-import type { VaultFiles } from "../vault/vault-files";
+import { imageInfo, type ImageInfo } from "./image-info";
+import { normalizeVaultPath, type VaultFiles } from "../vault/vault-files";
 
 export interface Run {
   text: string;
@@ -36,7 +37,18 @@ export type Block =
   | { type: "blockquote"; blocks: Block[] }
   /** Each item is its own list of blocks (a paragraph, or more, or a nested list). */
   | { type: "list"; ordered: boolean; start: number; items: Block[][] }
-  | { type: "code"; text: string };
+  | { type: "code"; text: string }
+  /**
+   * A picture the writer embedded (`![[Map.png]]`, `![alt](Map.png)`), on a line of its own. `src` is as
+   * written until buildBookModel finds it in the vault; then `image` holds its bytes, type and pixel size.
+   */
+  | { type: "image"; src: string; alt: string; image?: ModelImage };
+
+export interface ModelImage extends ImageInfo {
+  /** The image's vault path. */
+  path: string;
+  bytes: Uint8Array;
+}
 
 export interface ModelChapter {
   /** The chapter's `chapter` number; null for an unnumbered chapter (only exported with "all"). */
@@ -52,6 +64,8 @@ export interface BookModel {
   author?: string;
   language: string;
   chapters: ModelChapter[];
+  /** What the model had to leave out, for the writer (an image that is missing or of a kind exports cannot carry). */
+  warnings?: string[];
 }
 
 export interface BookModelOptions {
@@ -67,14 +81,16 @@ export async function buildBookModel(vault: VaultFiles, bookFolder: string, opti
   const chapters = selectChapters(book.chapters, options.chapters ?? "all", book.meta.title);
   const smart = options.smartTypography ?? true;
   const out: ModelChapter[] = [];
+  const images = new ImageFinder(vault);
   for (const chapter of chapters) {
     const text = await vault.read(chapter.path);
     const body = text.slice(findFrontmatter(text)?.bodyStart ?? 0).replace(/^\ufeff/, "");
     const parsed = parseChapterWithNotes(body, { smartTypography: smart });
     out.push({ number: chapter.number, title: chapter.title, blocks: dropTitleHeading(parsed.blocks, chapter.title), notes: parsed.notes });
+    await resolveImages(chapter.path, out.at(-1)!, images);
   }
   const author = book.meta.author?.trim();
-  return { title: book.meta.title, ...(author ? { author } : {}), language: book.meta.language, chapters: out };
+  return { title: book.meta.title, ...(author ? { author } : {}), language: book.meta.language, chapters: out, ...(images.warnings.length > 0 ? { warnings: images.warnings } : {}) };
 }
 
 function selectChapters(chapters: ChapterInfo[], wanted: number[] | "all", title: string): ChapterInfo[] {
@@ -145,6 +161,84 @@ export function modelWordCount(model: BookModel): number {
   return words;
 }
 
+/**
+ * Finds the files images point at, the way Obsidian resolves an embed: a path from the vault's root or the
+ * chapter's folder, else any file of that name (the shortest path when there are several). Each file is
+ * read once per export, however many chapters show it.
+ */
+class ImageFinder {
+  readonly warnings: string[] = [];
+  private files: string[] | null = null;
+  private readonly loaded = new Map<string, ModelImage | null>();
+
+  constructor(private readonly vault: VaultFiles) {}
+
+  async find(chapterPath: string, src: string): Promise<ModelImage | null> {
+    const where = `${chapterPath}: image ${src}`;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(src)) {
+      this.warnings.push(`${where} is on the web; exports do not fetch pictures, so it is left out (save it in the vault and embed that)`);
+      return null;
+    }
+    let decoded = src;
+    try {
+      decoded = decodeURIComponent(src);
+    } catch {
+      // A literal % in a file name: use it as written.
+    }
+    const path = await this.locate(chapterPath, decoded);
+    if (path === null) {
+      this.warnings.push(`${where} was not found in the vault, so it is left out`);
+      return null;
+    }
+    if (!this.loaded.has(path)) {
+      const bytes = await this.vault.readBinary(path);
+      const info = imageInfo(bytes);
+      if (!info) this.warnings.push(`${where} (${path}) is not a JPEG, PNG or GIF, which is what every export format can carry, so it is left out`);
+      this.loaded.set(path, info ? { ...info, path, bytes } : null);
+    }
+    return this.loaded.get(path)!;
+  }
+
+  private async locate(chapterPath: string, target: string): Promise<string | null> {
+    const folder = chapterPath.includes("/") ? chapterPath.slice(0, chapterPath.lastIndexOf("/")) : "";
+    for (const candidate of [insideVault("", target), insideVault(folder, target)]) if (candidate && (await this.vault.stat(candidate))) return candidate;
+    this.files ??= (await this.vault.list()).map((f) => f.path);
+    const name = target.slice(target.lastIndexOf("/") + 1).toLowerCase();
+    const matches = this.files.filter((f) => f.toLowerCase() === name || f.toLowerCase().endsWith(`/${name}`));
+    return matches.sort((a, b) => a.length - b.length || a.localeCompare(b))[0] ?? null;
+  }
+}
+
+/** `target` (which may climb with `..`) from `folder`, or null when it would leave the vault. */
+function insideVault(folder: string, target: string): string | null {
+  const parts: string[] = [];
+  for (const segment of `${folder}/${target}`.replace(/\\/g, "/").split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      if (parts.pop() === undefined) return null;
+    } else parts.push(segment);
+  }
+  return parts.length === 0 ? null : normalizeVaultPath(parts.join("/"));
+}
+
+/** Fills in each image block of the chapter (notes included) with its file, dropping the ones that cannot be shown. */
+async function resolveImages(chapterPath: string, chapter: ModelChapter, finder: ImageFinder): Promise<void> {
+  const walk = async (blocks: Block[]): Promise<Block[]> => {
+    const out: Block[] = [];
+    for (const block of blocks) {
+      if (block.type === "image") {
+        const image = await finder.find(chapterPath, block.src);
+        if (image) out.push({ ...block, image });
+      } else if (block.type === "blockquote") out.push({ ...block, blocks: await walk(block.blocks) });
+      else if (block.type === "list") out.push({ ...block, items: await Promise.all(block.items.map(walk)) });
+      else out.push(block);
+    }
+    return out;
+  };
+  chapter.blocks = await walk(chapter.blocks);
+  chapter.notes = await Promise.all(chapter.notes.map(walk));
+}
+
 /** A chapter that starts with its own title as a heading would print the title twice. */
 function dropTitleHeading(blocks: Block[], title: string): Block[] {
   const first = blocks[0];
@@ -168,7 +262,7 @@ export function resolveObsidianSyntax(markdown: string): string {
   if (text.includes("%%")) text = text.replace(/%%[\s\S]*?(?:%%|$)/g, "");
   if (text.includes("[[")) {
     text = text
-      .replace(/!\[\[[^\]\n]*\]\]/g, "")
+      .replace(/!\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]*))?\]\]/g, (_m, target: string, label: string | undefined) => imageEmbed(target, label))
       .replace(/\[\[([^\]|\n]*)\|([^\]\n]*)\]\]/g, "$2")
       .replace(/\[\[([^\]#^|\n]*)(?:[#^][^\]\n]*)?\]\]/g, (_m, target: string) => target.slice(target.lastIndexOf("/") + 1));
   }
@@ -186,6 +280,20 @@ function inlineFootnotesToDefinitions(text: string): string {
     return `[^${label}]`;
   });
   return definitions.length === 0 ? text : `${body}\n\n${definitions.join("\n\n")}\n`;
+}
+
+const IMAGE_FILE = /\.(?:png|jpe?g|gif|webp|svg|bmp|avif|tiff?)$/i;
+
+/**
+ * An embed of a picture becomes a CommonMark image (`![alt](<Map.png>)`) the parser keeps; an embed of a
+ * note is dropped, since no export can show another note. Obsidian's `|300` or `|300x200` after an image
+ * is a display size, not alt text.
+ */
+function imageEmbed(target: string, label: string | undefined): string {
+  const file = target.trim();
+  if (!IMAGE_FILE.test(file)) return "";
+  const alt = label === undefined || /^\d+(?:x\d+)?$/.test(label.trim()) ? "" : label.trim();
+  return `![${alt.replace(/[[\]\\]/g, "\\$&")}](<${file.replace(/[<>]/g, "")}>)`;
 }
 
 // Indented code is off: prose pasted with a four-space first-line indent is a paragraph, not code.
@@ -312,6 +420,8 @@ function convertBlocks(nodes: (RootContent | BlockContent | DefinitionContent)[]
       case "paragraph": {
         const runs = convertInline(node.children, {}, notes);
         if (runs.length > 0) out.push({ type: "paragraph", runs });
+        // A picture inside a paragraph follows it: no export here flows text around an image.
+        for (const child of node.children) if (child.type === "image") out.push({ type: "image", src: child.url, alt: child.alt ?? "" });
         break;
       }
       case "heading": {

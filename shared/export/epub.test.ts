@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importManuscript, writeBookFolder } from "../import/import-manuscript";
+import { EXPORT_FIXTURE_FOLDER, seedExportFixture } from "../testing/export-fixture";
 import { MemoryVault } from "../testing/memory-vault";
 import { buildBookModel, type BookModel } from "./book-model";
 import { ensureBookIdentifier, toEpub } from "./epub";
@@ -248,6 +249,24 @@ describe("epubcheck", () => {
     const model = await buildBookModel(vault, "Tides");
     const bytes = toEpub(model, { identifier: await ensureBookIdentifier(vault, "Tides"), description: "Salt & <spray>.", modified: MODIFIED, cover: { jpeg: JPEG, alt: "Cover" } });
     const file = path.join(temp, "tides.epub");
+    await writeFile(file, bytes);
+    expect(problems(await epubcheck(file))).toEqual({ counts: [0, 0, 0], messages: [] });
+  }, 120_000);
+
+  it("finds nothing wrong with the stress-test book: scripts, emoji, notes, nested lists, pictures, a 10,000-word paragraph", async () => {
+    const vault = new MemoryVault();
+    await seedExportFixture(vault);
+    const model = await buildBookModel(vault, EXPORT_FIXTURE_FOLDER);
+    expect(model.warnings).toBeUndefined();
+    const bytes = toEpub(model, { identifier: ID, modified: MODIFIED });
+    const files = unzip(bytes);
+    const opf = files["OEBPS/content.opf"]!;
+    expect(opf).toContain('<item id="image-001" href="images/image-001.png" media-type="image/png"/>');
+    expect(opf).toContain('<item id="image-002" href="images/image-002.jpg" media-type="image/jpeg"/>');
+    const two = files["OEBPS/chapter-002.xhtml"]!;
+    expect(two).toContain('<figure class="picture"><img src="images/image-001.png" alt="Map of the island"/></figure>');
+    expect(two).toContain('<figure class="picture"><img src="images/image-002.jpg" alt="The chart of the reef"/></figure>');
+    const file = path.join(temp, "babel.epub");
     await writeFile(file, bytes);
     expect(problems(await epubcheck(file))).toEqual({ counts: [0, 0, 0], messages: [] });
   }, 120_000);

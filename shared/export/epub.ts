@@ -12,6 +12,7 @@ import { parseFrontmatter, setFrontmatterKeys } from "../book/frontmatter";
 import { loadBook } from "../book/scan";
 import type { VaultFiles } from "../vault/vault-files";
 import type { Block, BookModel, ModelChapter, Run } from "./book-model";
+import { IMAGE_EXTENSIONS } from "./image-info";
 
 export interface EpubOptions {
   /** The book's stable identifier (`urn:uuid:…`), so readers see a re-export as the same book. */
@@ -31,7 +32,8 @@ interface Page {
   body: string;
 }
 
-export function toEpub(model: BookModel, options: EpubOptions): Uint8Array {
+export function toEpub(source: BookModel, options: EpubOptions): Uint8Array {
+  const { model, images } = packImages(source);
   const lang = model.language.trim() || "en";
   const title = model.title.trim() || "Untitled";
   const width = String(model.chapters.length).length;
@@ -51,12 +53,14 @@ export function toEpub(model: BookModel, options: EpubOptions): Uint8Array {
   const files: Zippable = {
     mimetype: [text("application/epub+zip"), { level: 0 }],
     "META-INF/container.xml": text(containerXml()),
-    "OEBPS/content.opf": text(packageDocument(model, title, lang, options, reading, cover !== null)),
+    "OEBPS/content.opf": text(packageDocument(model, title, lang, options, reading, cover !== null, images)),
     "OEBPS/nav.xhtml": text(navDocument(model, title, lang, chapters, cover, titlePage)),
     "OEBPS/style.css": text(STYLE_SHEET),
   };
   if (options.cover) files["OEBPS/cover.jpg"] = [options.cover.jpeg, { level: 0 }];
   for (const page of reading) files[`OEBPS/${page.href}`] = text(page.body);
+  // Pictures are compressed already; deflating them again costs time and saves nothing.
+  for (const image of images) files[`OEBPS/${image.href}`] = [image.bytes, { level: 0 }];
   return zipSync(files, { level: 9, mtime: options.modified });
 }
 
@@ -73,7 +77,39 @@ function containerXml(): string {
 `;
 }
 
-function packageDocument(model: BookModel, title: string, lang: string, options: EpubOptions, reading: Page[], hasCover: boolean): string {
+interface PackedImage {
+  id: string;
+  href: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Each distinct picture once, as `images/image-001.png`, and a copy of the model whose image blocks point
+ * at those names (a picture shown in two chapters is stored once).
+ */
+function packImages(model: BookModel): { model: BookModel; images: PackedImage[] } {
+  const byPath = new Map<string, PackedImage>();
+  const rewrite = (blocks: Block[]): Block[] =>
+    blocks.map((block): Block => {
+      if (block.type === "image" && block.image) {
+        let packed = byPath.get(block.image.path);
+        if (!packed) {
+          const n = String(byPath.size + 1).padStart(3, "0");
+          packed = { id: `image-${n}`, href: `images/image-${n}.${IMAGE_EXTENSIONS[block.image.mediaType]}`, mediaType: block.image.mediaType, bytes: block.image.bytes };
+          byPath.set(block.image.path, packed);
+        }
+        return { ...block, src: packed.href };
+      }
+      if (block.type === "blockquote") return { ...block, blocks: rewrite(block.blocks) };
+      if (block.type === "list") return { ...block, items: block.items.map(rewrite) };
+      return block;
+    });
+  const chapters = model.chapters.map((c) => ({ ...c, blocks: rewrite(c.blocks), notes: c.notes.map(rewrite) }));
+  return { model: { ...model, chapters }, images: [...byPath.values()] };
+}
+
+function packageDocument(model: BookModel, title: string, lang: string, options: EpubOptions, reading: Page[], hasCover: boolean, images: PackedImage[]): string {
   const meta = [
     `<dc:identifier id="book-id">${escapeXml(options.identifier)}</dc:identifier>`,
     `<dc:title>${escapeXml(title)}</dc:title>`,
@@ -89,6 +125,7 @@ function packageDocument(model: BookModel, title: string, lang: string, options:
     `<item id="style" href="style.css" media-type="text/css"/>`,
     ...(hasCover ? [`<item id="cover-image" href="cover.jpg" media-type="image/jpeg" properties="cover-image"/>`] : []),
     ...reading.map((p) => `<item id="${p.id}" href="${p.href}" media-type="application/xhtml+xml"/>`),
+    ...images.map((i) => `<item id="${i.id}" href="${i.href}" media-type="${i.mediaType}"/>`),
   ];
   const spine = reading.map((p) => `<itemref idref="${p.id}"/>`);
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -219,7 +256,18 @@ function blockXhtml(block: Block): string {
     }
     case "code":
       return `<pre><code>${escapeXml(block.text)}</code></pre>`;
+    case "image": {
+      if (!block.image) return "";
+      // Reading systems speak the alt text; a picture without one is named by its file.
+      const alt = block.alt.trim() || pictureName(block.image.path);
+      return `<figure class="picture"><img src="${escapeXml(block.src)}" alt="${escapeXml(alt)}"/></figure>`;
+    }
   }
+}
+
+/** `Art/Map of the island.png` → `Map of the island`. */
+export function pictureName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").replace(/[_-]+/g, " ").trim() || "Picture";
 }
 
 function runsXhtml(runs: Run[]): string {
@@ -273,6 +321,8 @@ pre { white-space: pre-wrap; font-size: 0.9em; margin: 1em 0; }
 .cover { text-align: center; margin: 0; }
 .cover img { max-width: 100%; max-height: 100vh; }
 sup { font-size: 0.7em; line-height: 0; }
+figure.picture { margin: 1em 0; text-align: center; }
+figure.picture img { max-width: 100%; max-height: 90vh; }
 .footnotes { margin-top: 2em; border-top: 1px solid; padding-top: 0.5em; font-size: 0.9em; }
 .footnote p { text-indent: 0; margin: 0 0 0.5em; }
 `;

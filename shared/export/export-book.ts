@@ -67,7 +67,7 @@ export async function exportBook(vault: VaultFiles, bookFolder: string, options:
   if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
   const { warnings = [], ...content } = await pack(vault, folder, model, book.meta, options);
   const path = await writeExport(vault, folder, { ...content, format: options.format, extension: exportExtension(options.format), name: model.title, overwrite: options.overwrite ?? false });
-  return { path, chapters: model.chapters.length, words: modelWordCount(model), warnings };
+  return { path, chapters: model.chapters.length, words: modelWordCount(model), warnings: [...(model.warnings ?? []), ...warnings] };
 }
 
 /**

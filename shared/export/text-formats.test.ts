@@ -101,6 +101,17 @@ describe("toMarkdown", () => {
     expect(toMarkdown(model)).toBe("# T\n\n## C1\n\nFact.[^1-1]\n\n[^1-1]: Source _here_\n\n## C2\n\nFact.[^2-1]\n\n[^2-1]: Source _here_\n");
   });
 
+  it("names a picture in plain text and links it by its vault path in Markdown", () => {
+    const image = { path: "Art/Map of the island.png", bytes: new Uint8Array(), mediaType: "image/png" as const, width: 1, height: 1 };
+    const model: BookModel = {
+      title: "T",
+      language: "en",
+      chapters: [{ number: 1, title: "C", notes: [], blocks: [{ type: "image", src: "Map of the island.png", alt: "The [old] map", image }, { type: "image", src: "x.png", alt: "", image }] }],
+    };
+    expect(toPlainText(model)).toBe("T\n\n\nC\n\n[Picture: The [old] map]\n\n[Picture]\n");
+    expect(toMarkdown(model)).toBe("# T\n\n## C\n\n![The \\[old\\] map](<Art/Map of the island.png>)\n\n![](<Art/Map of the island.png>)\n");
+  });
+
   it("leaves out the author line when there is none and uses * for italics inside a word", () => {
     const model: BookModel = { title: "T", language: "en", chapters: [{ number: 1, title: "", notes: [], blocks: [{ type: "paragraph", runs: [{ text: "un" }, { text: "believ", italic: true }, { text: "able" }] }] }] };
     expect(toMarkdown(model)).toBe("# T\n\n## Chapter 1\n\nun*believ*able\n");

@@ -55,6 +55,8 @@ function textBlock(block: Block): string {
       return block.items.map((item, i) => listItem(textBlocks(item), block.ordered ? `${block.start + i}. ` : "- ")).join("\n");
     case "code":
       return block.text;
+    case "image":
+      return block.alt ? `[Picture: ${block.alt}]` : "[Picture]";
   }
 }
 
@@ -104,6 +106,9 @@ function markdownBlock(block: Block, label: NoteLabel): string {
       const fence = "`".repeat(longest + 1);
       return `${fence}\n${block.text}\n${fence}`;
     }
+    case "image":
+      // The vault path, so the file still finds its picture when it sits beside the vault's notes.
+      return `![${block.alt.replace(/[[\]\\]/g, "\\$&")}](<${block.image?.path ?? block.src}>)`;
   }
 }
 
