@@ -79,6 +79,70 @@ function sections(documentXml: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Well-formedness
+
+const XML_NAME = "[A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?";
+const XML_TOKEN = new RegExp(`<\\?xml [^?]*\\?>|<!--[^]*?-->|<(/?)(${XML_NAME})((?:\\s+${XML_NAME}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(/?)>|[^<]+`, "y");
+const XML_ATTRIBUTE = new RegExp(`(${XML_NAME})\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, "g");
+// eslint-disable-next-line no-control-regex -- what XML 1.0 forbids
+const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const XML_BAD_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[\da-fA-F]+);)/;
+
+/**
+ * Why `xml` is not well-formed namespaced XML, or null: one root element; tags that nest and close;
+ * attributes quoted, not repeated, and free of `<`; no entity but XML's own and character references;
+ * no `<` in text (it could not be tokenized), no `]]>` and no character XML 1.0 forbids; every prefix
+ * declared where it is used.
+ */
+function xmlProblem(xml: string): string | null {
+  const open: { name: string; prefixes: Set<string> }[] = [];
+  let roots = 0;
+  XML_TOKEN.lastIndex = 0;
+  while (XML_TOKEN.lastIndex < xml.length) {
+    const at = XML_TOKEN.lastIndex;
+    const m = XML_TOKEN.exec(xml);
+    if (!m) return `cannot read the markup at ${at}: ${JSON.stringify(xml.slice(at, at + 60))}`;
+    const [token, closing, name, attributes, empty] = m;
+    if (token.startsWith("<?xml")) {
+      if (at !== 0) return `an XML declaration at ${at}`;
+      continue;
+    }
+    if (token.startsWith("<!--")) continue;
+    if (name === undefined) {
+      if (XML_FORBIDDEN.test(token)) return `a forbidden character in text at ${at}`;
+      if (XML_BAD_ENTITY.test(token)) return `an unknown entity in text at ${at}`;
+      if (token.includes("]]>")) return `"]]>" in text at ${at}`;
+      if (open.length === 0 && token.trim() !== "") return `text outside the root element at ${at}`;
+      continue;
+    }
+    if (closing) {
+      if (attributes || empty) return `a malformed end tag at ${at}`;
+      const top = open.pop();
+      if (top?.name !== name) return `</${name}> at ${at} closes <${top?.name ?? "nothing"}>`;
+      continue;
+    }
+    if (open.length === 0 && roots++ > 0) return `a second root element <${name}> at ${at}`;
+    const prefixes = new Set(open.at(-1)?.prefixes ?? ["xml"]);
+    const seen = new Set<string>();
+    const attrs = [...(attributes ?? "").matchAll(XML_ATTRIBUTE)];
+    for (const [, attr, double, single] of attrs) {
+      const value = double ?? single ?? "";
+      if (seen.has(attr!)) return `<${name}> at ${at} repeats ${attr}`;
+      seen.add(attr!);
+      if (XML_FORBIDDEN.test(value) || XML_BAD_ENTITY.test(value)) return `a bad attribute value ${attr}="${value}" at ${at}`;
+      if (attr!.startsWith("xmlns:")) prefixes.add(attr!.slice("xmlns:".length));
+    }
+    for (const qualified of [name, ...attrs.map((a) => a[1]!)]) {
+      const prefix = qualified.includes(":") ? qualified.slice(0, qualified.indexOf(":")) : null;
+      if (prefix !== null && prefix !== "xmlns" && !prefixes.has(prefix)) return `undeclared prefix ${prefix}: on ${qualified} at ${at}`;
+    }
+    if (!empty) open.push({ name, prefixes });
+  }
+  if (open.length > 0) return `<${open.at(-1)!.name}> is never closed`;
+  return roots === 1 ? null : "no root element";
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Reading back with pandoc
 
 function pandocJson(bytes: Uint8Array, dir: string, name: string): Promise<unknown> {
@@ -575,6 +639,46 @@ describe("toBookDocx", () => {
     expect(notes).toContain("The ink was </w:t></w:r><w:r><w:rPr><w:i/><w:iCs/></w:rPr><w:t xml:space=\"preserve\">sepia</w:t>");
     expect(notes).toContain("Eight hours, for once.");
     expect(style(files["word/styles.xml"]!, "FootnoteText")).toContain('<w:sz w:val="19"/>');
+  });
+});
+
+describe("the package", () => {
+  it("has a well-formedness checker that catches what breaks a strict reader", () => {
+    expect(xmlProblem('<?xml version="1.0"?><w:a xmlns:w="u" w:x="1"><w:b/>t &amp; &#233;<!-- c --></w:a>')).toBeNull();
+    for (const bad of ["<a><b></a>", '<a x="1" x="2"/>', "<a>&nbsp;</a>", "<a>x < y</a>", "<w:a/>", "<a/><b/>", "<a>", "<a>]]></a>", '<a x="<"/>', "<a>\u0001</a>", "text<a/>"]) {
+      expect(xmlProblem(bad), bad).not.toBeNull();
+    }
+  });
+
+  it("writes every part as well-formed XML, each with its content type, the document's parts each with its relationship", async () => {
+    const hostile: BookModel = {
+      ...smallModel(),
+      title: `Tides & <Tales> "quoted" 'single'`,
+      author: `Ann "Q" O'Neil & <co>`,
+      chapters: [...smallModel().chapters, { number: 3, title: "]]> & \u0003<", notes: [], blocks: [{ type: "paragraph", runs: [{ text: " lead\tand trail \r\nnext ]]> \uFFFF" }] }] }],
+    };
+    const documents = [
+      await toManuscriptDocx(await fixtureModel()),
+      await toBookDocx(await fixtureModel()),
+      await toManuscriptDocx(hostile, { contact: ["A & B <c@d>", 'say "hi"'], surname: "O'Neil & Co", keyword: "<Tides>" }),
+      await toBookDocx(hostile, { font: `Foo & "Bar" <Baz>` }),
+      await toBookDocx({ title: "Empty", language: "en", chapters: [] }),
+    ];
+    for (const bytes of documents) {
+      const files = unzip(bytes);
+      expect(Object.keys(files)[0]).toBe("[Content_Types].xml");
+      for (const [name, xml] of Object.entries(files)) expect(xmlProblem(xml), name).toBeNull();
+      const types = files["[Content_Types].xml"]!;
+      for (const name of Object.keys(files).filter((n) => n.endsWith(".xml") && n !== "[Content_Types].xml")) {
+        expect(types, name).toContain(`<Override PartName="/${name}" ContentType="application/vnd.openxmlformats-`);
+      }
+      const targets = [...files["word/_rels/document.xml.rels"]!.matchAll(/Target="([^"]+)"/g)].map((m) => `word/${m[1]!}`);
+      expect(targets.every((t) => t in files)).toBe(true);
+      const parts = Object.keys(files).filter((n) => n.startsWith("word/") && n.endsWith(".xml") && n !== "word/document.xml");
+      expect(parts.filter((n) => !targets.includes(n))).toEqual([]);
+      const packageTargets = [...files["_rels/.rels"]!.matchAll(/Target="([^"]+)"/g)].map((m) => m[1]!);
+      expect(packageTargets.sort()).toEqual(["docProps/app.xml", "docProps/core.xml", "word/document.xml"]);
+    }
   });
 });
 

@@ -4,33 +4,30 @@
  * with the word count, a running header) and a book interior (trim-size pages, a title page, a filled-in
  * table of contents, justified text, page numbers), ready to be styled further in Word.
  *
- * The `docx` package writes the body, the footnotes, the headers and footers and the table of
- * contents; the styles, settings and core properties are written here as XML and handed to it as
- * overrides. That keeps every look in *named styles* ("Body Text", "First Paragraph", "Heading 1", …)
- * that a writer can change once in Word, rather than formatting each paragraph, and lets the settings
- * hold what `docx` has no option for (mirrored margins). No Node built-ins: this runs on Obsidian
- * mobile, and `Packer.pack(…, "uint8array")` needs no Buffer.
+ * The WordprocessingML is written here as text (./docx-xml has the parts every document shares and
+ * the packing). Every look is in *named styles* ("Body Text", "First Paragraph", "Heading 1", …) that a
+ * writer can change once in Word, rather than formatting each paragraph: a body paragraph is its style
+ * and its runs, nothing more. No Node built-ins: this runs on Obsidian mobile.
  */
-import {
-  Bookmark,
-  Document,
-  FootnoteReferenceRun,
-  Footer,
-  Header,
-  InternalHyperlink,
-  Packer,
-  PageNumber,
-  Paragraph,
-  SectionType,
-  Tab,
-  TableOfContents,
-  TextRun,
-  type FileChild,
-  type ISectionOptions,
-  type ParagraphChild,
-} from "docx";
 import { modelWordCount, type Block, type BookModel, type ModelChapter, type Run } from "./book-model";
-import { escapeXml } from "./epub";
+import {
+  INCH,
+  PAGE_FIELD,
+  clean,
+  coreXml,
+  endSection,
+  escapeText,
+  packDocx,
+  paragraph,
+  settingsXml,
+  sectPrXml,
+  stylesXml,
+  textRuns,
+  type PageSetup,
+  type ParagraphProps,
+  type RunProps,
+  type StyleDef,
+} from "./docx-xml";
 
 export interface ManuscriptDocxOptions {
   /** Contact block lines shown top-left on the title page (name, address, email, phone, agent). @default [author] */
@@ -55,10 +52,6 @@ export interface BookDocxOptions {
   /** The page (trim) size in inches. @default 6 × 9 */
   trim?: { widthIn: number; heightIn: number };
 }
-
-/** Twips (twentieths of a point) per inch: every length in WordprocessingML is in twips. */
-const INCH = 1440;
-const W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
 // ---------------------------------------------------------------------------------------------------
 // Manuscript
@@ -89,38 +82,31 @@ export async function toManuscriptDocx(model: BookModel, options: ManuscriptDocx
 
   const margin = { top: INCH, bottom: INCH, left: INCH, right: INCH, header: INCH / 2, footer: INCH / 2 };
   const textWidth = LETTER.width - margin.left - margin.right;
-  const page = { size: LETTER, margin };
+  const page: PageSetup = { size: LETTER, margin };
 
   // The title page: contact block top left, word count on its first line at the right margin, then the
   // title and byline centred about halfway down. It is a section of its own, so it has no header and
   // the manuscript's pages are numbered from the first page of text.
-  const titlePage: Paragraph[] = [];
+  const titlePage: string[] = [];
   const wordCount = manuscriptWordCount(modelWordCount(model));
   const lines = contact.length > 0 ? contact : [""];
   lines.forEach((line, i) => {
-    const children: ParagraphChild[] = [new TextRun(line)];
-    if (i === 0) children.push(new TextRun({ children: [new Tab(), wordCount] }));
-    titlePage.push(new Paragraph({ style: "Contact", children }));
+    const count = i === 0 ? `<w:r><w:tab/><w:t xml:space="preserve">${escapeText(wordCount)}</w:t></w:r>` : "";
+    titlePage.push(paragraph("Contact", textRuns(line) + count));
   });
   const halfway = (LETTER.height / 2 - margin.top) - lines.length * MANUSCRIPT_SINGLE_LINE - DOUBLE;
-  titlePage.push(new Paragraph({ style: "Title", spacing: { before: Math.max(DOUBLE, Math.round(halfway)) }, children: [new TextRun(title)] }));
-  if (author) titlePage.push(new Paragraph({ style: "Byline", children: [new TextRun(`by ${author}`)] }));
+  titlePage.push(paragraph("Title", textRuns(title), { spacing: { before: Math.max(DOUBLE, Math.round(halfway)) } }));
+  if (author) titlePage.push(paragraph("Byline", textRuns(`by ${author}`)));
+  endSection(titlePage, sectPrXml(page));
 
   const writer = new BodyWriter(MANUSCRIPT_LOOK);
-  const header = new Header({
-    children: [new Paragraph({ style: "Header", children: [new TextRun({ children: [`${surname} / ${keyword} / `, PageNumber.CURRENT] })] })],
-  });
-  const sections: ISectionOptions[] = [
-    { properties: { page }, children: titlePage },
-    {
-      properties: { type: SectionType.NEXT_PAGE, page: { ...page, pageNumbers: { start: 1 } } },
-      headers: { default: header },
-      children: writer.chapters(model.chapters),
-    },
-  ];
-  return pack(new Document({ sections }), {
+  const body = writer.chapters(model.chapters);
+  return packDocx({
+    body: [...titlePage, ...body, sectPrXml(page, { header: true, nextPage: true, startAt: 1 })],
+    header: paragraph("Header", textRuns(`${surname} / ${keyword} / `) + PAGE_FIELD),
+    footnotes: writer.notes,
     styles: manuscriptStyles(font, lang, textWidth),
-    settings: settingsXml({ lang, mirrorMargins: false, hyphenate: false }),
+    settings: settingsXml({ lang, mirrorMargins: false, hyphenate: false, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
   });
 }
@@ -192,30 +178,29 @@ export async function toBookDocx(model: BookModel, options: BookDocxOptions = {}
   const scale = Math.min(1, trim.widthIn / 6, trim.heightIn / 9);
   const m = (inches: number): number => Math.round(inches * INCH * scale);
   const margin = { top: m(0.75), bottom: m(0.8), left: m(0.875), right: m(0.625), header: m(0.4), footer: m(0.4) };
-  const page = { size, margin };
+  const page: PageSetup = { size, margin };
   const textHeight = size.height - margin.top - margin.bottom;
 
-  const front: FileChild[] = [];
+  const front: string[] = [];
   if (options.titlePage ?? true) {
-    front.push(new Paragraph({ style: "Title", children: [new TextRun(title)] }));
-    if (author) front.push(new Paragraph({ style: "Byline", children: [new TextRun(author)] }));
+    front.push(paragraph("Title", textRuns(title)));
+    if (author) front.push(paragraph("Byline", textRuns(author)));
   }
   if ((options.toc ?? true) && model.chapters.length > 0) {
-    front.push(new Paragraph({ style: "TOCHeading", pageBreakBefore: front.length > 0, children: [new TextRun("Contents")] }));
+    front.push(paragraph("TOCHeading", textRuns("Contents"), front.length > 0 ? { pageBreakBefore: true } : undefined));
     front.push(tableOfContents(model.chapters));
   }
+  // The front matter is a section of its own, so it has no page numbers and the text's start at 1.
+  if (front.length > 0) endSection(front, sectPrXml(page));
 
   const writer = new BodyWriter(BOOK_LOOK);
-  const footer = new Footer({ children: [new Paragraph({ style: "Footer", children: [new TextRun({ children: [PageNumber.CURRENT] })] })] });
-  const body: ISectionOptions = {
-    properties: { ...(front.length > 0 ? { type: SectionType.NEXT_PAGE } : {}), page: { ...page, pageNumbers: { start: 1 } } },
-    footers: { default: footer },
-    children: writer.chapters(model.chapters),
-  };
-  const sections: ISectionOptions[] = front.length > 0 ? [{ properties: { page }, children: front }, body] : [body];
-  return pack(new Document({ sections }), {
+  const body = writer.chapters(model.chapters);
+  return packDocx({
+    body: [...front, ...body, sectPrXml(page, { footer: true, nextPage: front.length > 0, startAt: 1 })],
+    footer: paragraph("Footer", PAGE_FIELD),
+    footnotes: writer.notes,
     styles: bookStyles(font, Math.round(sizePt * 2), lang, size.width - margin.left - margin.right, textHeight),
-    settings: settingsXml({ lang, mirrorMargins: true, hyphenate: true }),
+    settings: settingsXml({ lang, mirrorMargins: true, hyphenate: true, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
   });
 }
@@ -224,15 +209,20 @@ export async function toBookDocx(model: BookModel, options: BookDocxOptions = {}
 const BOOK_LOOK: Look = { listStep: 432, listHang: 288, sceneBreak: "* * *", quoteIndent: 432 };
 
 /**
- * The table of contents, filled in with an entry per chapter, each a link to the chapter's title. It is
+ * The table of contents, filled in with an entry per chapter, each a link to the chapter's title: a TOC
+ * field in a content control Word knows as its own ("Table of Contents"), its result the entries. It is
  * written clean (not dirty), so Word shows it as it is instead of asking to update fields. The entries
  * carry no page numbers: where a chapter's page falls is Word's to work out, and Word's Update Table
- * (it keeps the TOC field) adds them. docx can estimate them (`estimatePageNumbers`), but laying out a
- * novel that way takes it 15–20 s, and its PAGEREF fields are written dirty, which makes Word ask.
+ * (it keeps the TOC field) adds them.
  */
-function tableOfContents(chapters: ModelChapter[]): TableOfContents {
-  const entries = chapters.map((chapter, i) => new Paragraph({ style: "TOC1", children: [new InternalHyperlink({ anchor: chapterBookmark(i), children: textRuns(chapterHeading(chapter)) })] }));
-  return new TableOfContents("Contents", { hyperlink: true, headingStyleRange: "1-1", beginDirty: false, contentChildren: entries });
+function tableOfContents(chapters: ModelChapter[]): string {
+  const entries = chapters.map((chapter, i) => paragraph("TOC1", `<w:hyperlink w:history="1" w:anchor="${chapterBookmark(i)}">${textRuns(chapterHeading(chapter))}</w:hyperlink>`));
+  return (
+    `<w:sdt><w:sdtPr><w:alias w:val="Contents"/><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr><w:sdtContent>` +
+    `<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="false"/><w:instrText xml:space="preserve">TOC \\h \\o &quot;1-1&quot;</w:instrText><w:fldChar w:fldCharType="separate"/></w:r></w:p>` +
+    entries.join("") +
+    `<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt>`
+  );
 }
 
 /** Word names the bookmarks its contents link to `_Toc…`; the underscore hides them from its Bookmark list. */
@@ -312,25 +302,32 @@ interface Place {
 
 const TOP: Place = { left: 0, right: 0, quote: false, note: null };
 const BULLETS = ["•", "◦", "▪"];
+/** Word's number for a footnote, at the start of its text. */
+const FOOTNOTE_REF = `<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>`;
 
+/** Writes chapters as `<w:p>` elements, and their notes as footnotes numbered across the document. */
 class BodyWriter {
   private chapter: ModelChapter | null = null;
+  /** The footnotes written so far, as `<w:footnote>` elements: footnote n is `notes[n - 1]`. */
+  readonly notes: string[] = [];
   constructor(private readonly look: Look) {}
 
-  chapters(chapters: ModelChapter[]): Paragraph[] {
-    const out: Paragraph[] = [];
+  chapters(chapters: ModelChapter[]): string[] {
+    const out: string[] = [];
     for (const [i, chapter] of chapters.entries()) {
       this.chapter = chapter;
-      out.push(new Paragraph({ style: "Heading1", children: [new Bookmark({ id: chapterBookmark(i), children: textRuns(chapterHeading(chapter)) })] }));
+      // The bookmark the table of contents links to.
+      const mark = `w:id="${i + 1}"`;
+      out.push(paragraph("Heading1", `<w:bookmarkStart w:name="${chapterBookmark(i)}" ${mark}/>${textRuns(chapterHeading(chapter))}<w:bookmarkEnd ${mark}/>`));
       this.blocks(chapter.blocks, TOP, out, true);
     }
     // A body must hold a paragraph, even for a book with no chapters.
-    if (out.length === 0) out.push(new Paragraph({ style: "BodyText" }));
+    if (out.length === 0) out.push(paragraph("BodyText", ""));
     return out;
   }
 
   /** `opening`: the next paragraph opens a chapter or scene, so it is not indented. */
-  private blocks(blocks: Block[], place: Place, out: Paragraph[], opening: boolean): void {
+  private blocks(blocks: Block[], place: Place, out: string[], opening: boolean): void {
     let first = opening;
     for (const block of blocks) {
       this.block(block, place, out, first);
@@ -338,32 +335,29 @@ class BodyWriter {
     }
   }
 
-  private block(block: Block, place: Place, out: Paragraph[], first: boolean, lead: ParagraphChild[] = []): void {
+  /** `lead`: runs to open the block's first paragraph with (a footnote's space after its number). */
+  private block(block: Block, place: Place, out: string[], first: boolean, lead = ""): void {
     switch (block.type) {
       case "paragraph": {
         const style = place.note ? "FootnoteText" : place.quote ? "BlockQuote" : first ? "FirstParagraph" : "BodyText";
-        out.push(new Paragraph({ style, ...this.indent(place, style), children: [...lead, ...this.runs(block.runs, place)] }));
+        out.push(paragraph(style, lead + this.runs(block.runs, place), this.indent(place, style)));
         return;
       }
       case "heading":
         // The chapter title is Heading 1, so the writer's `#` sits one level below it. Notes have no
         // headings; one there is a bold line.
-        if (place.note) out.push(new Paragraph({ style: "FootnoteText", ...this.indent(place, "FootnoteText"), children: [...lead, ...this.runs(block.runs.map((r) => ({ ...r, bold: true })), place)] }));
-        else out.push(new Paragraph({ style: `Heading${Math.min(6, Math.max(2, block.depth + 1))}`, ...this.indent(place, ""), children: [...lead, ...this.runs(block.runs, place)] }));
+        if (place.note) out.push(paragraph("FootnoteText", lead + this.runs(block.runs.map((r) => ({ ...r, bold: true })), place), this.indent(place, "FootnoteText")));
+        else out.push(paragraph(`Heading${Math.min(6, Math.max(2, block.depth + 1))}`, lead + this.runs(block.runs, place), this.indent(place, "")));
         return;
-      case "code": {
-        const runs = clean(block.text)
-          .split("\n")
-          .map((line, i) => new TextRun({ text: line, ...(i > 0 ? { break: 1 } : {}) }));
-        out.push(new Paragraph({ style: "SourceCode", ...this.indent(place, "SourceCode"), children: [...lead, ...runs] }));
+      case "code":
+        out.push(paragraph("SourceCode", lead + textRuns(block.text), this.indent(place, "SourceCode")));
         return;
-      }
       default:
         break;
     }
     // Blocks that hold other blocks, or no text: a leading mark (a footnote's) gets a paragraph of its own.
-    if (lead.length > 0) out.push(new Paragraph({ style: place.note ? "FootnoteText" : "BodyText", children: lead }));
-    if (block.type === "sceneBreak") out.push(new Paragraph({ style: "SceneBreak", children: [new TextRun(this.look.sceneBreak)] }));
+    if (lead !== "") out.push(paragraph(place.note ? "FootnoteText" : "BodyText", lead));
+    if (block.type === "sceneBreak") out.push(paragraph("SceneBreak", textRuns(this.look.sceneBreak)));
     else if (block.type === "blockquote") {
       const q = this.look.quoteIndent;
       this.blocks(block.blocks, { ...place, left: place.left + q, right: place.right + q, quote: true }, out, true);
@@ -375,69 +369,77 @@ class BodyWriter {
    * sits in: it looks the same in every application, survives copy and paste, and a writer's numbers
    * (a list starting at 3) stay as written. Nested lists step further in.
    */
-  private list(list: Extract<Block, { type: "list" }>, place: Place, out: Paragraph[], depth: number): void {
+  private list(list: Extract<Block, { type: "list" }>, place: Place, out: string[], depth: number): void {
     const left = place.left + this.look.listStep;
     const style = place.note ? "FootnoteText" : "ListItem";
     const right = place.right > 0 ? { right: place.right } : {};
     const inner: Place = { ...place, left };
+    const tabs: ParagraphProps["tabs"] = [{ val: "left", pos: left }];
+    // LibreOffice drops the hanging indent of the first such paragraph in a footnote, so there the
+    // marker's line is indented instead (a wrapped line then starts under the marker, not the text).
+    const ind = place.note ? { left: left - this.look.listHang, ...right } : { left, hanging: this.look.listHang, ...right };
     for (const [i, item] of list.items.entries()) {
-      const marker: ParagraphChild[] = [new TextRun({ children: [list.ordered ? `${list.start + i}.` : BULLETS[depth % BULLETS.length]!, new Tab()] })];
+      const marker = `<w:r><w:t xml:space="preserve">${list.ordered ? `${list.start + i}.` : BULLETS[depth % BULLETS.length]!}</w:t><w:tab/></w:r>`;
       const head = item[0]?.type === "paragraph" ? item[0] : null;
-      // LibreOffice drops the hanging indent of the first such paragraph in a footnote, so there the
-      // marker's line is indented instead (a wrapped line then starts under the marker, not the text).
-      const indent = place.note ? { left: left - this.look.listHang, ...right } : { left, hanging: this.look.listHang, ...right };
-      out.push(new Paragraph({ style, indent, tabStops: [{ type: "left", position: left }], children: [...marker, ...(head ? this.runs(head.runs, inner) : [])] }));
+      out.push(paragraph(style, marker + (head ? this.runs(head.runs, inner) : ""), { tabs, ind }));
       for (const block of head ? item.slice(1) : item) {
         if (block.type === "list") this.list(block, inner, out, depth + 1);
-        else if (block.type === "paragraph") out.push(new Paragraph({ style, indent: { left, firstLine: 0, ...right }, children: this.runs(block.runs, inner) }));
+        else if (block.type === "paragraph") out.push(paragraph(style, this.runs(block.runs, inner), { ind: { left, ...right, firstLine: 0 } }));
         else this.block(block, inner, out, true);
       }
     }
   }
 
   /** Direct indents only where the place differs from what the style gives. */
-  private indent(place: Place, style: string): { indent?: { left: number; right: number; firstLine?: number } } {
+  private indent(place: Place, style: string): ParagraphProps | undefined {
     const q = this.look.quoteIndent;
     const base = style === "BlockQuote" ? { left: q, right: q } : { left: 0, right: 0 };
-    if (place.left === base.left && place.right === base.right) return {};
-    return { indent: { left: place.left, right: place.right, firstLine: 0 } };
+    if (place.left === base.left && place.right === base.right) return undefined;
+    return { ind: { left: place.left, right: place.right, firstLine: 0 } };
   }
 
-  private runs(runs: Run[], place: Place): ParagraphChild[] {
-    const out: ParagraphChild[] = [];
+  private runs(runs: Run[], place: Place): string {
+    let xml = "";
     for (const run of runs) {
       if (run.note === undefined) {
-        out.push(...textRuns(run.text, { italics: run.italic === true, bold: run.bold === true }));
+        xml += textRuns(run.text, run);
         continue;
       }
       if (!this.chapter?.notes[run.note - 1]) continue;
-      if (!place.note) out.push(new FootnoteReferenceRun({ children: this.footnote(run.note) }));
+      if (!place.note) xml += `<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="${this.footnote(run.note)}"/></w:r>`;
       else {
         const mark = place.note.refer(run.note);
-        if (mark !== null) out.push(new TextRun({ text: mark, superScript: true }));
+        if (mark !== null) xml += `<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t xml:space="preserve">${mark}</w:t></w:r>`;
       }
     }
-    return out;
+    return xml;
   }
 
   /**
-   * A footnote's paragraphs. Each reference in the text gets a footnote of its own (Word's are one to
-   * one), and `docx` numbers them across the document. Word has no notes inside notes, so a note that
-   * refers to another (rare, but Markdown allows it) marks the reference with asterisks and carries that
-   * note's text after its own.
+   * Writes a footnote for a reference to note `n` and returns its id. Each reference in the text gets a
+   * footnote of its own (Word's are one to one), numbered across the document. Word has no notes inside
+   * notes, so a note that refers to another (rare, but Markdown allows it) marks the reference with
+   * asterisks and carries that note's text after its own.
    */
-  private footnote(n: number): Paragraph[] {
+  private footnote(n: number): number {
     const marks = new NoteMarks(n);
     const place: Place = { ...TOP, note: marks };
-    const out: Paragraph[] = [];
+    const out: string[] = [];
     const write = (blocks: Block[], mark: string): void => {
-      blocks.forEach((block, i) => this.block(block, place, out, true, i === 0 ? [new TextRun(mark)] : []));
-      if (blocks.length === 0) out.push(new Paragraph({ style: "FootnoteText", children: [new TextRun(mark)] }));
+      const lead = textRuns(mark);
+      blocks.forEach((block, i) => this.block(block, place, out, true, i === 0 ? lead : ""));
+      if (blocks.length === 0) out.push(paragraph("FootnoteText", lead));
     };
     // Word puts a space between a footnote's number and its text.
     write(this.chapter?.notes[n - 1] ?? [], " ");
     for (let next = marks.take(); next !== null; next = marks.take()) write(this.chapter?.notes[next.note - 1] ?? [], `${next.mark} `);
-    return out;
+    // The note's number opens its first paragraph (every paragraph written here has properties).
+    const first = out[0]!;
+    const at = first.indexOf("</w:pPr>") + "</w:pPr>".length;
+    out[0] = first.slice(0, at) + FOOTNOTE_REF + first.slice(at);
+    const id = this.notes.length + 1;
+    this.notes.push(`<w:footnote w:id="${id}">${out.join("")}</w:footnote>`);
+    return id;
   }
 }
 
@@ -464,38 +466,11 @@ class NoteMarks {
   }
 }
 
-/** Text as runs: a hard line break (`\n`) becomes a Word line break and a tab a Word tab. */
-function textRuns(text: string, format: { italics?: boolean; bold?: boolean } = {}): TextRun[] {
-  const out: TextRun[] = [];
-  const style = { ...(format.italics ? { italics: true } : {}), ...(format.bold ? { bold: true } : {}) };
-  clean(text)
-    .split("\n")
-    .forEach((line, i) => {
-      const parts = line.split("\t");
-      const children: (string | Tab)[] = [];
-      parts.forEach((part, j) => {
-        if (j > 0) children.push(new Tab());
-        if (part !== "") children.push(part);
-      });
-      if (children.length > 0 || i > 0) out.push(new TextRun({ ...style, ...(i > 0 ? { break: 1 } : {}), children }));
-    });
-  return out;
-}
-
 /** The writer's chapter title; the number only when the chapter has no title (as the other formats do). */
 function chapterHeading(chapter: ModelChapter): string {
   const title = clean(chapter.title).trim();
   if (title !== "") return title;
   return chapter.number === null ? "Untitled chapter" : `Chapter ${chapter.number}`;
-}
-
-/**
- * Drops what XML 1.0 cannot hold (C0 controls but tab and line feed, U+FFFE, U+FFFF); a carriage return
- * is a line break written the old way. `docx` escapes the rest.
- */
-function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex -- exactly the characters XML 1.0 forbids
-  return text.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "");
 }
 
 function language(model: BookModel): string {
@@ -504,70 +479,9 @@ function language(model: BookModel): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Package parts written here
+// Styles
 
-async function pack(doc: Document, parts: { styles: string; settings: string; core: string }): Promise<Uint8Array> {
-  return Packer.pack(doc, "uint8array", false, [
-    { path: "word/styles.xml", data: parts.styles },
-    { path: "word/settings.xml", data: parts.settings },
-    { path: "docProps/core.xml", data: parts.core },
-  ]);
-}
-
-const XML_DECLARATION = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n`;
-
-function coreXml(title: string, author: string, lang: string): string {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  return `${XML_DECLARATION}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
-<dc:title>${escapeXml(title)}</dc:title>${author ? `<dc:creator>${escapeXml(author)}</dc:creator>` : ""}<dc:language>${escapeXml(lang)}</dc:language>\
-<dcterms:created xsi:type="dcterms:W3CDTF">${now}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">${now}</dcterms:modified></cp:coreProperties>`;
-}
-
-/** Elements in the order the schema (CT_Settings) requires. */
-function settingsXml(o: { lang: string; mirrorMargins: boolean; hyphenate: boolean }): string {
-  return `${XML_DECLARATION}<w:settings xmlns:w="${W_NS}"><w:zoom w:percent="100"/>${o.mirrorMargins ? "<w:mirrorMargins/>" : ""}\
-<w:defaultTabStop w:val="720"/><w:autoHyphenation w:val="${o.hyphenate}"/>${o.hyphenate ? `<w:consecutiveHyphenLimit w:val="2"/>` : ""}\
-<w:characterSpacingControl w:val="doNotCompress"/>\
-<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>\
-<w:themeFontLang w:val="${escapeXml(o.lang)}"/></w:settings>`;
-}
-
-interface ParagraphProps {
-  keepNext?: boolean;
-  keepLines?: boolean;
-  pageBreakBefore?: boolean;
-  widowControl?: boolean;
-  tabs?: { val: "left" | "right" | "center"; pos: number; leader?: "dot" }[];
-  suppressAutoHyphens?: boolean;
-  spacing?: { before?: number; after?: number; line?: number };
-  ind?: { left?: number; right?: number; firstLine?: number; hanging?: number };
-  contextualSpacing?: boolean;
-  jc?: "left" | "center" | "right" | "both";
-  outline?: number;
-}
-
-interface RunProps {
-  font?: string;
-  b?: boolean;
-  i?: boolean;
-  sz?: number;
-  vertAlign?: "superscript";
-}
-
-interface StyleDef {
-  id: string;
-  name: string;
-  type?: "paragraph" | "character";
-  isDefault?: boolean;
-  basedOn?: string;
-  next?: string;
-  uiPriority?: number;
-  hidden?: boolean;
-  pPr?: ParagraphProps;
-  rPr?: RunProps;
-}
-
-/** The character styles both layouts share; the note marks `docx` writes refer to the first two. */
+/** The character styles both layouts share; a footnote's number, in the text and in the note, is in the first. */
 const CHARACTER_STYLES: StyleDef[] = [
   { id: "FootnoteReference", name: "footnote reference", type: "character", basedOn: "DefaultParagraphFont", rPr: { vertAlign: "superscript" } },
   { id: "EndnoteReference", name: "endnote reference", type: "character", basedOn: "DefaultParagraphFont", rPr: { vertAlign: "superscript" } },
@@ -577,64 +491,4 @@ const CHARACTER_STYLES: StyleDef[] = [
 /** Heading 2 to Heading 6, for the headings a writer puts inside a chapter. */
 function subheadings(pPr: ParagraphProps, rPr: RunProps): StyleDef[] {
   return [2, 3, 4, 5, 6].map((level) => ({ id: `Heading${level}`, name: `heading ${level}`, basedOn: "Normal", next: "FirstParagraph", pPr: { ...pPr, outline: level - 1 }, rPr }));
-}
-
-function stylesXml(defaults: { font: string; halfPoints: number; lang: string; line: number }, styles: StyleDef[]): string {
-  const font = escapeXml(defaults.font);
-  const lang = escapeXml(defaults.lang);
-  const docDefaults =
-    `<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="${font}" w:hAnsi="${font}" w:cs="${font}"/>` +
-    `<w:sz w:val="${defaults.halfPoints}"/><w:szCs w:val="${defaults.halfPoints}"/><w:lang w:val="${lang}"/></w:rPr></w:rPrDefault>` +
-    `<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="${defaults.line}" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults>`;
-  return `${XML_DECLARATION}<w:styles xmlns:w="${W_NS}">${docDefaults}${styles.map(styleXml).join("")}</w:styles>`;
-}
-
-/** One style, its elements in the order the schema (CT_Style, CT_PPr, CT_RPr) requires. */
-function styleXml(s: StyleDef): string {
-  const type = s.type ?? "paragraph";
-  let xml = `<w:style w:type="${type}"${s.isDefault ? ` w:default="1"` : ""} w:styleId="${s.id}"><w:name w:val="${escapeXml(s.name)}"/>`;
-  if (s.basedOn) xml += `<w:basedOn w:val="${s.basedOn}"/>`;
-  if (s.next) xml += `<w:next w:val="${s.next}"/>`;
-  if (s.uiPriority !== undefined) xml += `<w:uiPriority w:val="${s.uiPriority}"/>`;
-  if (s.hidden) xml += `<w:semiHidden/><w:unhideWhenUsed/>`;
-  if (!s.hidden && s.uiPriority === undefined) xml += `<w:qFormat/>`;
-  if (s.pPr) xml += pPrXml(s.pPr);
-  if (s.rPr) xml += rPrXml(s.rPr);
-  return `${xml}</w:style>`;
-}
-
-function pPrXml(p: ParagraphProps): string {
-  let x = "";
-  if (p.keepNext) x += "<w:keepNext/>";
-  if (p.keepLines) x += "<w:keepLines/>";
-  if (p.pageBreakBefore) x += "<w:pageBreakBefore/>";
-  if (p.widowControl) x += "<w:widowControl/>";
-  if (p.tabs) x += `<w:tabs>${p.tabs.map((t) => `<w:tab w:val="${t.val}"${t.leader ? ` w:leader="${t.leader}"` : ""} w:pos="${t.pos}"/>`).join("")}</w:tabs>`;
-  if (p.suppressAutoHyphens) x += "<w:suppressAutoHyphens/>";
-  if (p.spacing) {
-    const { before, after, line } = p.spacing;
-    x += `<w:spacing${before !== undefined ? ` w:before="${before}"` : ""}${after !== undefined ? ` w:after="${after}"` : ""}${line !== undefined ? ` w:line="${line}" w:lineRule="auto"` : ""}/>`;
-  }
-  if (p.ind) {
-    const { left, right, firstLine, hanging } = p.ind;
-    const attrs = [left !== undefined ? ` w:left="${left}"` : "", right !== undefined ? ` w:right="${right}"` : "", hanging !== undefined ? ` w:hanging="${hanging}"` : firstLine !== undefined ? ` w:firstLine="${firstLine}"` : ""];
-    x += `<w:ind${attrs.join("")}/>`;
-  }
-  if (p.contextualSpacing) x += "<w:contextualSpacing/>";
-  if (p.jc) x += `<w:jc w:val="${p.jc}"/>`;
-  if (p.outline !== undefined) x += `<w:outlineLvl w:val="${p.outline}"/>`;
-  return `<w:pPr>${x}</w:pPr>`;
-}
-
-function rPrXml(r: RunProps): string {
-  let x = "";
-  if (r.font) {
-    const f = escapeXml(r.font);
-    x += `<w:rFonts w:ascii="${f}" w:hAnsi="${f}" w:cs="${f}"/>`;
-  }
-  if (r.b) x += "<w:b/><w:bCs/>";
-  if (r.i) x += "<w:i/><w:iCs/>";
-  if (r.sz !== undefined) x += `<w:sz w:val="${r.sz}"/><w:szCs w:val="${r.sz}"/>`;
-  if (r.vertAlign) x += `<w:vertAlign w:val="${r.vertAlign}"/>`;
-  return `<w:rPr>${x}</w:rPr>`;
 }
