@@ -1,9 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { deflateRawSync } from "node:zlib";
 import type { Command } from "commander";
 import { parseChapterSelection } from "../../shared/export/book-model";
 import { EXPORT_FORMATS, exportBook, isExportFormat, TRIM_SIZES, type ExportBookOptions } from "../../shared/export/export-book";
 import { pickFontFiles } from "../../shared/export/font-files";
+import { useDeflateRaw } from "../../shared/export/zip";
 import type { FontBytes } from "../../shared/export/pdf/fonts";
 import type { TrimName } from "../../shared/export/pdf/trim";
 import { loadDefaultFonts } from "../export/default-fonts";
@@ -52,6 +54,8 @@ export function registerExportCommand(program: Command): void {
     .option("--overwrite", "replace an earlier export of the same name instead of numbering the new one")
     .option("--vault <folder>", "the vault root (default: the book folder's parent)")
     .action(async (bookFolder: string, options: ExportOptions) => {
+      // Node's zlib is native: compressing a whole novel's EPUB or DOCX takes a fraction of fflate's time cold.
+      useDeflateRaw((data) => deflateRawSync(data, { level: 6 }));
       try {
         const format = options.format.toLowerCase();
         if (!isExportFormat(format)) throw new Error(`--format ${options.format}: expected ${FORMAT_LIST}`);

@@ -1,13 +1,13 @@
 /**
  * The book model as an EPUB 3 file, packed here rather than by an EPUB library: the format is a zip of
  * a few XML files, and writing them ourselves keeps the markup clean (no `&nbsp;`, no `<font>`) and the
- * bundle free of Node built-ins, so it runs on Obsidian mobile. fflate does the zipping.
+ * bundle free of Node built-ins, so it runs on Obsidian mobile. zip.ts does the zipping.
  *
  * Layout: `mimetype` (first, stored), `META-INF/container.xml`, and under `OEBPS/` the package
  * document, the navigation document, an optional cover page, a title page, one XHTML file per chapter
  * and one style sheet. The output is validated by epubcheck in the tests.
  */
-import { zipSync, type Zippable } from "fflate";
+import { zipFiles, type ZipEntry } from "./zip";
 import { parseFrontmatter, setFrontmatterKeys } from "../book/frontmatter";
 import { loadBook } from "../book/scan";
 import type { VaultFiles } from "../vault/vault-files";
@@ -49,19 +49,19 @@ export function toEpub(source: BookModel, options: EpubOptions): Uint8Array {
 
   const encoder = new TextEncoder();
   const text = (s: string) => encoder.encode(s);
-  // Object key order is the zip's entry order; `mimetype` must come first and be stored, not deflated.
-  const files: Zippable = {
-    mimetype: [text("application/epub+zip"), { level: 0 }],
-    "META-INF/container.xml": text(containerXml()),
-    "OEBPS/content.opf": text(packageDocument(model, title, lang, options, reading, cover !== null, images)),
-    "OEBPS/nav.xhtml": text(navDocument(model, title, lang, chapters, cover, titlePage)),
-    "OEBPS/style.css": text(STYLE_SHEET),
-  };
-  if (options.cover) files["OEBPS/cover.jpg"] = [options.cover.jpeg, { level: 0 }];
-  for (const page of reading) files[`OEBPS/${page.href}`] = text(page.body);
+  // Entry order is the zip's order; `mimetype` must come first and be stored, not deflated.
+  const files: ZipEntry[] = [
+    { name: "mimetype", data: text("application/epub+zip"), store: true },
+    { name: "META-INF/container.xml", data: text(containerXml()) },
+    { name: "OEBPS/content.opf", data: text(packageDocument(model, title, lang, options, reading, cover !== null, images)) },
+    { name: "OEBPS/nav.xhtml", data: text(navDocument(model, title, lang, chapters, cover, titlePage)) },
+    { name: "OEBPS/style.css", data: text(STYLE_SHEET) },
+  ];
   // Pictures are compressed already; deflating them again costs time and saves nothing.
-  for (const image of images) files[`OEBPS/${image.href}`] = [image.bytes, { level: 0 }];
-  return zipSync(files, { level: 9, mtime: options.modified });
+  if (options.cover) files.push({ name: "OEBPS/cover.jpg", data: options.cover.jpeg, store: true });
+  for (const page of reading) files.push({ name: `OEBPS/${page.href}`, data: text(page.body) });
+  for (const image of images) files.push({ name: `OEBPS/${image.href}`, data: image.bytes, store: true });
+  return zipFiles(files, options.modified);
 }
 
 // ---------------------------------------------------------------------------------------------------
