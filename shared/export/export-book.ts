@@ -129,7 +129,7 @@ async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: R
         ...(options.fontSizePt ? { fontSizePt: options.fontSizePt } : {}),
       });
       const n = pdf.unencodable.length;
-      const warnings = n === 0 ? [] : [`Marked ${n} character${n === 1 ? "" : "s"} the fonts cannot draw, each replaced by a visible placeholder: ${whereUnencodable(pdf.unencodable)}.`];
+      const warnings = [...pdf.warnings, ...(n === 0 ? [] : [`Marked ${n} character${n === 1 ? "" : "s"} the fonts cannot draw, each replaced by a visible placeholder: ${whereUnencodable(pdf.unencodable)}.`])];
       return { bytes: pdf.bytes, warnings };
     }
   }

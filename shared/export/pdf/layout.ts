@@ -7,12 +7,15 @@
  * and headings, scene breaks and the space around block quotes take whole slots too. Facing pages then
  * line up, and a line on a recto backs its twin on the verso, as a printer would set it.
  *
+ * Pictures are figures: centred, never split, and as tall as a whole number of slots with a blank slot
+ * above and below, so the text after a picture stays on the grid too.
+ *
  * Page numbers are physical: page 1 is the title page, so the folio printed on a page is its page in the
  * PDF, odd pages are rectos (right-hand pages) and the contents page can give the number a reader types
  * into a viewer.
  */
 import { breakParagraph, type FontKey, type Line, type Measurer, type PlacedWord, type TextRun } from "./linebreak";
-import type { Block, BookModel, ModelChapter, Run } from "../book-model";
+import type { Block, BookModel, ModelChapter, ModelImage, Run } from "../book-model";
 import { faceFor } from "./fonts";
 import { kdpMinimumGutterInches, lastPageOfBracket, marginsForPageCount, trimSize, type Margins, type TrimName, type TrimSize } from "./trim";
 
@@ -52,7 +55,12 @@ export type LineRole =
   | "bookTitle"
   | "bookAuthor"
   | "contentsTitle"
-  | "contentsEntry";
+  | "contentsEntry"
+  /**
+   * A slot a picture takes while a chapter is set. None is left on a finished page (the picture is in
+   * `LaidPage.figures`; a list item's bullet or a note's number beside it becomes a body or note line).
+   */
+  | "figure";
 
 /** Where a line sits in its paragraph, for the widow and orphan rules (and the tests of them). */
 export interface ParagraphPosition {
@@ -77,6 +85,24 @@ export interface LaidLine {
   paragraph?: ParagraphPosition;
 }
 
+/** A picture on a page. It covers `slots` whole grid slots from `slot`, and is centred in them. */
+export interface LaidFigure {
+  image: ModelImage;
+  /** The writer's description of the picture (not printed; the PDF carries it for screen readers). */
+  alt: string;
+  /** First grid slot of the band the picture takes, and how many (the blank slots around it not counted). */
+  slot: number;
+  slots: number;
+  /** Drawn size in points. */
+  width: number;
+  height: number;
+  /** Left edge of the picture from the text block's left edge. */
+  offset: number;
+  /** Lower-left corner, points from the page's lower-left corner (PDF coordinates). */
+  x: number;
+  y: number;
+}
+
 export type PageKind = "title" | "blank" | "contents" | "opening" | "text";
 
 export interface LaidPage {
@@ -86,6 +112,7 @@ export interface LaidPage {
   /** Index into `model.chapters` for a chapter's pages. */
   chapter: number | null;
   lines: LaidLine[];
+  figures: LaidFigure[];
 }
 
 export interface PrintLayout {
@@ -124,6 +151,10 @@ const FOOT_GAP = 1;
 const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 const ORNAMENTS = ["⁂", "* * *"];
 const BULLETS = ["•", "◦", "–"];
+/** A picture's natural size: its pixels printed at this many per inch (enough for print, and no blurrier). */
+export const FIGURE_DPI = 150;
+/** The tallest a picture may be, as a share of the text block's height. */
+export const FIGURE_HEIGHT_SHARE = 0.6;
 
 /**
  * Lays the book out, settling the gutter: the inside margin KDP asks for depends on the page count, which
@@ -161,7 +192,7 @@ function padToGutter(layout: PrintLayout): void {
   while (marginsForPageCount(pages).inside < layout.margins.inside - 1e-9) {
     const target = lastPageOfBracket(pages) + 1;
     while (pages < target) {
-      layout.pages.push({ number: pages + 1, kind: "blank", chapter: null, lines: [] });
+      layout.pages.push({ number: pages + 1, kind: "blank", chapter: null, lines: [], figures: [] });
       layout.paddingPages++;
       pages++;
     }
@@ -216,8 +247,11 @@ function resolveSettings(metrics: LayoutMetrics, options: LayoutOptions): Settin
 
 /** Page count from the text's length alone, good enough to pick the first pass's gutter bracket. */
 function estimatePages(model: BookModel, metrics: LayoutMetrics, s: Settings): number {
+  const margins = marginsForPageCount(300);
+  const measure = s.trim.width - margins.inside - margins.outside;
   let chars = 0;
   let paragraphs = 0;
+  let figureLines = 0;
   const count = (blocks: Block[]): void => {
     for (const b of blocks) {
       if (b.type === "paragraph" || b.type === "heading") {
@@ -228,6 +262,8 @@ function estimatePages(model: BookModel, metrics: LayoutMetrics, s: Settings): n
       else if (b.type === "code") {
         paragraphs += b.text.split("\n").length;
         chars += b.text.length;
+      } else if (b.type === "image") {
+        if (b.image) figureLines += figureSlots(figureSize(b.image, measure, s.slots * s.leading * FIGURE_HEIGHT_SHARE).height, s.leading) + 2;
       } else paragraphs++;
     }
   };
@@ -237,9 +273,7 @@ function estimatePages(model: BookModel, metrics: LayoutMetrics, s: Settings): n
   }
   const sample = "the quick brown fox jumps over a lazy dog, and then she said";
   const charWidth = metrics.width(sample, "regular", s.size) / sample.length;
-  const margins = marginsForPageCount(300);
-  const measure = s.trim.width - margins.inside - margins.outside;
-  const lines = (chars * charWidth) / measure + paragraphs * 0.5;
+  const lines = (chars * charWidth) / measure + paragraphs * 0.5 + figureLines;
   const perPage = s.slots - 2 - HEAD_GAP - FOOT_GAP;
   return Math.ceil(lines / perPage + model.chapters.length * 1.25 + 4);
 }
@@ -258,6 +292,9 @@ interface Frame {
   lastSlot: number;
   nextParagraph: number;
   overfull: number;
+  /** The picture each figure's first placeholder line stands for, and every placeholder line. */
+  figures: Map<LaidLine, LaidFigure>;
+  placeholders: Set<LaidLine>;
 }
 
 function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings, margins: Margins): PrintLayout {
@@ -270,10 +307,12 @@ function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings
     lastSlot: s.slots - 2 - FOOT_GAP,
     nextParagraph: 0,
     overfull: 0,
+    figures: new Map(),
+    placeholders: new Set(),
   };
   const pages: LaidPage[] = [];
   const addPage = (kind: PageKind, chapter: number | null): LaidPage => {
-    const page: LaidPage = { number: pages.length + 1, kind, chapter, lines: [] };
+    const page: LaidPage = { number: pages.length + 1, kind, chapter, lines: [], figures: [] };
     pages.push(page);
     return page;
   };
@@ -297,9 +336,11 @@ function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings
     const flow = chapterFlow(frame, chapter);
     const opening = openingLines(frame, chapter);
     const placed = paginate(flow, opening.bodySlot, frame);
-    placed.forEach((lines, i) => {
+    placed.forEach((placedLines, i) => {
       const page = addPage(i === 0 ? "opening" : "text", index);
+      const { lines, figures } = takeFigures(frame, placedLines);
       page.lines = i === 0 ? [...opening.lines, ...lines] : lines;
+      page.figures = figures;
     });
   }
 
@@ -333,6 +374,24 @@ function finishPage(f: Frame, model: BookModel, page: LaidPage): void {
     line.x = left;
     line.y = top - line.slot * f.s.leading - f.s.baseline;
   }
+  // A picture sits in the middle of its band of slots, which keeps equal space above and below it.
+  for (const figure of page.figures) {
+    figure.x = left + figure.offset;
+    figure.y = top - (figure.slot + figure.slots) * f.s.leading + (figure.slots * f.s.leading - figure.height) / 2;
+  }
+}
+
+/**
+ * A page's pictures from the placeholder lines that held their slots in the flow; the placeholders go,
+ * except a first one that carries a list item's bullet or a note's number.
+ */
+function takeFigures(f: Frame, placed: LaidLine[]): { lines: LaidLine[]; figures: LaidFigure[] } {
+  const figures: LaidFigure[] = [];
+  for (const l of placed) {
+    const figure = f.figures.get(l);
+    if (figure) figures.push({ ...figure, slot: l.slot });
+  }
+  return { lines: placed.filter((l) => !f.placeholders.has(l) || l.words.length > 0), figures };
 }
 
 /** The author (versos) or title (rectos) in italic, shortened with an ellipsis when it is wider than the page. */
@@ -542,14 +601,59 @@ function hangMarker(f: Frame, flow: Flow, start: number, marker: string, textLef
   const em = f.s.size;
   const width = f.metrics.width(marker, "regular", f.s.size);
   const word: PlacedWord = { text: marker, font: "regular", x: textLeft - MARKER_GAP_EM * em - width, width };
-  const first = flow.items[start]?.lines[0];
+  const opening = flow.items[start];
+  const first = opening?.lines[0];
   if (first && (first.role === "body" || first.role === "note" || first.role === "code")) {
     first.words.unshift(word);
     return;
   }
-  // An empty item, or one that opens with a heading: the marker gets a line of its own.
-  const item: FlowItem = { lines: [line(role, f.s.size, 0, [word])], splittable: false, keepWithNext: start < flow.items.length, spaceBefore: false };
+  if (first?.role === "figure") {
+    // An item that opens with a picture: the marker stands beside the picture's first slot.
+    first.role = role;
+    first.words.push(word);
+    return;
+  }
+  // An empty item, or one that opens with a heading: the marker gets a line of its own, and the blank
+  // slot owed before the heading comes before the marker instead.
+  const item: FlowItem = { lines: [line(role, f.s.size, 0, [word])], splittable: false, keepWithNext: start < flow.items.length, spaceBefore: opening?.spaceBefore ?? false };
+  if (opening) opening.spaceBefore = false;
   flow.items.splice(start, 0, item);
+}
+
+/**
+ * A picture's printed size: its pixels at FIGURE_DPI, shrunk (never enlarged) to fit `maxWidth` and
+ * `maxHeight`, keeping its proportions.
+ */
+export function figureSize(image: Pick<ModelImage, "width" | "height">, maxWidth: number, maxHeight: number): { width: number; height: number } {
+  const width = (image.width * 72) / FIGURE_DPI;
+  const height = (image.height * 72) / FIGURE_DPI;
+  const scale = Math.min(1, maxWidth / width, maxHeight / height);
+  return { width: width * scale, height: height * scale };
+}
+
+/** Whole grid slots a picture `height` points tall takes (at least one). */
+function figureSlots(height: number, leading: number): number {
+  return Math.max(1, Math.ceil(height / leading - 1e-9));
+}
+
+/**
+ * A picture as one unsplittable flow item: as many empty placeholder lines as it takes slots, with a
+ * blank slot owed before and after it. Centred between the context's indents; no taller than
+ * FIGURE_HEIGHT_SHARE of the text block, nor than a text page's body.
+ */
+function addFigure(f: Frame, flow: Flow, image: ModelImage, alt: string, c: BlockContext): void {
+  const s = f.s;
+  const width = f.measure - c.left - c.right;
+  const bodySlots = f.lastSlot - f.firstSlot + 1;
+  const maxHeight = Math.min(s.slots * s.leading * FIGURE_HEIGHT_SHARE, bodySlots * s.leading);
+  const size = figureSize(image, Math.max(1, width), maxHeight);
+  const slots = Math.min(bodySlots, figureSlots(size.height, s.leading));
+  const lines = Array.from({ length: slots }, () => line("figure", s.size, 0, []));
+  for (const l of lines) f.placeholders.add(l);
+  f.figures.set(lines[0]!, { image, alt, slot: 0, slots, ...size, offset: c.left + (width - size.width) / 2, x: 0, y: 0 });
+  flow.space();
+  flow.push({ lines, splittable: false, keepWithNext: false, spaceBefore: false });
+  flow.space();
 }
 
 function addBlocks(f: Frame, flow: Flow, blocks: Block[], c: BlockContext): void {
@@ -614,6 +718,13 @@ function addBlocks(f: Frame, flow: Flow, blocks: Block[], c: BlockContext): void
         c.indentNext = false;
         break;
       }
+      case "image":
+        // A picture the model could not find has nothing to show.
+        if (block.image) {
+          addFigure(f, flow, block.image, block.alt, c);
+          c.indentNext = false;
+        }
+        break;
     }
   }
 }
@@ -679,7 +790,8 @@ function canStart(flow: FlowItem[], i: number, room: number, top: boolean): bool
 /**
  * Fills pages with the chapter's flow: the first page (the opening) from `firstSlot`, the others from
  * the text block's first body slot. A page may end a line or two short to keep a paragraph's first
- * or last line company; the lines it has still sit on the grid. Returns each page's lines.
+ * or last line company, or several short to move a picture whole to the next; the lines it has still
+ * sit on the grid. Returns each page's lines.
  */
 function paginate(flow: FlowItem[], firstSlot: number, f: Frame): LaidLine[][] {
   const pages: LaidLine[][] = [];
@@ -698,7 +810,10 @@ function paginate(flow: FlowItem[], firstSlot: number, f: Frame): LaidLine[][] {
 
   for (let i = 0; i < flow.length; i++) {
     const item = flow[i]!;
-    if (page.length > 0 && !canStart(flow, i, room(), false)) newPage();
+    // The opening page's body starts below the chapter's title, so even its first item may not fit there
+    // (a picture taller than the rest of the page, and a heading or scene break kept with it).
+    const fresh = page.length === 0 && slot === f.firstSlot;
+    if (!fresh && !canStart(flow, i, room(), page.length === 0)) newPage();
     if (item.spaceBefore && page.length > 0) slot++;
     if (!item.splittable) {
       // Only display lines taller than a whole page would need this.

@@ -5,13 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString } from "pdf-lib";
+import { unzlibSync } from "fflate";
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDefaultFonts } from "../../../companion/export/default-fonts";
 import { importManuscript, writeBookFolder } from "../../import/import-manuscript";
-import { EXPORT_FIXTURE_FOLDER, exportFixtureFiles } from "../../testing/export-fixture";
+import { EXPORT_FIXTURE_FOLDER, exportFixtureFiles, exportFixtureImages, FIXTURE_JPEG, seedExportFixture } from "../../testing/export-fixture";
 import { MemoryVault } from "../../testing/memory-vault";
-import { buildBookModel, type Block, type BookModel } from "../book-model";
+import { buildBookModel, type Block, type BookModel, type ModelImage } from "../book-model";
 import { FontSet, findUnencodable, type FontBytes } from "./fonts";
 import { chapterHeading, type PrintLayout } from "./layout";
 import { exportPrintPdf, toPrintPdf, UnencodableError } from "./pdf";
@@ -19,7 +20,7 @@ import { TRIM_NAMES, trimSize } from "./trim";
 
 const run = promisify(execFile);
 const corpusPath = fileURLToPath(new URL("../../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
-const TOOLS = ["qpdf", "pdfinfo", "pdffonts", "pdftotext"];
+const TOOLS = ["qpdf", "pdfinfo", "pdffonts", "pdftotext", "pdfimages"];
 const DATE = new Date("2024-05-01T12:00:00Z");
 /** Characters EB Garamond lacks in the fixture: its Japanese sentence and two emoji. */
 const NOT_IN_FONT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\p{Extended_Pictographic}\uFE0F]/gu;
@@ -44,10 +45,11 @@ afterAll(async () => {
   if (temp) await rm(temp, { recursive: true, force: true });
 });
 
+/** The fixture book, pictures included. */
 async function fixtureModel(withoutMissingGlyphs = false): Promise<BookModel> {
   const files = exportFixtureFiles();
   if (withoutMissingGlyphs) for (const name of Object.keys(files)) files[name] = files[name]!.replace(NOT_IN_FONT, "");
-  return buildBookModel(new MemoryVault().seed(files), EXPORT_FIXTURE_FOLDER);
+  return buildBookModel(new MemoryVault().seed({ ...files, ...exportFixtureImages() }), EXPORT_FIXTURE_FOLDER);
 }
 
 async function corpusModel(): Promise<BookModel> {
@@ -98,6 +100,37 @@ async function info(file: string): Promise<Record<string, string>> {
     const m = /^([^:]+):\s*(.*)$/.exec(l);
     return m ? [[m[1]!.trim(), m[2]!.trim()]] : [];
   }));
+}
+
+interface ImageRow {
+  page: number;
+  type: string;
+  width: number;
+  height: number;
+  color: string;
+  enc: string;
+  object: number;
+}
+
+/** pdfimages' list: one row per image drawn (and one per soft mask), with the object it draws. */
+async function imagesOf(file: string): Promise<ImageRow[]> {
+  const { stdout } = await run("pdfimages", ["-list", file]);
+  return stdout
+    .split("\n")
+    .slice(2)
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [page, , type, width, height, color, , , enc, , object] = l.trim().split(/\s+/);
+      return { page: Number(page), type: type!, width: Number(width), height: Number(height), color: color!, enc: enc!, object: Number(object) };
+    });
+}
+
+/** The decoded content stream of a 1-based page. */
+async function pageContent(bytes: Uint8Array, page: number): Promise<string> {
+  const doc = await PDFDocument.load(bytes);
+  const stream = doc.getPage(page - 1).node.Contents();
+  if (!(stream instanceof PDFRawStream)) throw new Error(`page ${page} has no single content stream`);
+  return new TextDecoder().decode(unzlibSync(stream.getContents()));
 }
 
 /** Each page's text as pdftotext reads it (reading order, not -layout): its non-empty lines. */
@@ -349,6 +382,107 @@ describe("the print PDF of the fixture book", () => {
     expect(sizes).toHaveLength(layout.pages.length);
     expect(new Set(sizes)).toEqual(new Set([`${width} x ${height} pts`]));
     expect(await qpdfCheck(out)).toBe("clean");
+  });
+});
+
+describe("pictures in the print PDF", () => {
+  const fixtureImages = exportFixtureImages();
+  const PNG_PATH = "Attachments/Map of the island.png";
+  const png: ModelImage = { path: PNG_PATH, bytes: fixtureImages[PNG_PATH]!, mediaType: "image/png", width: 6, height: 4 };
+  // The smallest GIF: 1 × 1 px, transparent.
+  const gif = (path: string): ModelImage => ({ path, bytes: Uint8Array.from(Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64")), mediaType: "image/gif", width: 1, height: 1 });
+  const picture = (image: ModelImage, alt = ""): Block => ({ type: "image", src: image.path, alt, image });
+  const say = (text: string): Block => ({ type: "paragraph", runs: [{ text }] });
+
+  it("prints chapter 2's PNG and JPEG on chapter 2's page, the JPEG's bytes as they are, its description as /Alt", async () => {
+    const vault = new MemoryVault();
+    await seedExportFixture(vault);
+    const model = await buildBookModel(vault, EXPORT_FIXTURE_FOLDER);
+    expect(model.warnings).toBeUndefined();
+    const result = await exportPrintPdf(model, { fonts, unencodable: "replace", date: DATE });
+    expect(result.warnings).toEqual([]);
+    const file = await save(result.bytes);
+    expect(await qpdfCheck(file)).toBe("clean");
+
+    const pages = result.layout.pages.filter((p) => p.figures.length > 0).map((p) => p.number);
+    expect(pages).toHaveLength(1);
+    const page = pages[0]!;
+    const [, chapterTwo, chapterThree] = result.layout.chapterPages;
+    expect(page).toBeGreaterThanOrEqual(chapterTwo!);
+    expect(page).toBeLessThan(chapterThree!);
+    const rows = await imagesOf(file);
+    expect(rows.map(({ object: _, ...row }) => row)).toEqual([
+      { page, type: "image", width: 6, height: 4, color: "rgb", enc: "image" },
+      { page, type: "image", width: 16, height: 16, color: "rgb", enc: "jpeg" },
+    ]);
+    expect(rows[0]!.object).not.toBe(rows[1]!.object);
+
+    // The JPEG is carried as it is (DCTDecode), so extracting it gives the file back.
+    const prefix = path.join(temp, "extracted");
+    await run("pdfimages", ["-j", "-f", String(page), "-l", String(page), file, prefix]);
+    expect(Buffer.from(readFileSync(`${prefix}-001.jpg`)).equals(Buffer.from(FIXTURE_JPEG, "base64"))).toBe(true);
+
+    // The description is not printed, but the picture is drawn in a marked-content span carrying it.
+    const content = await pageContent(result.bytes, page);
+    const alt = PDFHexString.fromText("The chart of the reef").toString();
+    expect(content).toMatch(new RegExp(`/Figure <</Alt ${alt}>> BDC\\nq\\n7\\.68 0 0 7\\.68 [\\d.]+ [\\d.]+ cm\\n/Im2 Do\\nQ\\nEMC`));
+    expect(content).toMatch(/\nq\n2\.88 0 0 1\.92 [\d.]+ [\d.]+ cm\n\/Im1 Do\nQ\n/);
+    const text = (await pageTexts(file))[page - 1]!.join("\n");
+    expect(text).toContain("She pinned the map up, beside the old chart:");
+    expect(text).not.toContain("reef");
+  });
+
+  it("embeds a picture the book shows several times once", async () => {
+    const model: BookModel = {
+      title: "Maps",
+      language: "en",
+      chapters: [
+        {
+          number: 1,
+          title: "Here",
+          blocks: [say("The map."), picture(png), { type: "blockquote", blocks: [picture(png, "The map again")] }, { type: "list", ordered: false, start: 1, items: [[picture(png)], [say("and a note.")]] }, { type: "paragraph", runs: [{ text: "See" }, { text: "1", note: 1 }] }],
+          notes: [[say("Once more:"), picture(png)]],
+        },
+        { number: 2, title: "There", notes: [], blocks: [picture(png), say("The end.")] },
+      ],
+    };
+    const { bytes, layout, warnings } = await exportPrintPdf(model, { fonts, date: DATE });
+    expect(warnings).toEqual([]);
+    const file = await save(bytes);
+    expect(await qpdfCheck(file)).toBe("clean");
+    const rows = await imagesOf(file);
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map((r) => r.object)).size).toBe(1);
+    expect(rows.map((r) => r.page)).toEqual(layout.pages.flatMap((p) => p.figures.map(() => p.number)));
+  });
+
+  it("leaves GIFs and unreadable files out, with a warning for each chapter and file", async () => {
+    const broken: ModelImage = { path: "Art/broken.png", bytes: Uint8Array.from([...png.bytes.subarray(0, 33), 1, 2, 3]), mediaType: "image/png", width: 6, height: 4 };
+    const model: BookModel = {
+      title: "Moving pictures",
+      language: "en",
+      chapters: [
+        { number: 1, title: "Letters", notes: [], blocks: [say("One."), picture(gif("Art/x.gif"))] },
+        {
+          number: 2,
+          title: "What she kept",
+          notes: [[say("A note."), picture(gif("Art/x.gif"))]],
+          blocks: [say("Two."), picture(gif("Art/x.gif")), { type: "blockquote", blocks: [picture(gif("Art/x.gif"))] }, picture(png), picture(broken), { type: "paragraph", runs: [{ text: "Noted" }, { text: "1", note: 1 }] }],
+        },
+      ],
+    };
+    const result = await exportPrintPdf(model, { fonts, date: DATE });
+    expect(result.warnings).toEqual([
+      'chapter 1 "Letters": picture Art/x.gif is a GIF, which the PDF cannot carry; it is left out',
+      'chapter 2 "What she kept": picture Art/x.gif is a GIF, which the PDF cannot carry; it is left out',
+      'chapter 2 "What she kept": picture Art/broken.png could not be read as a PNG (the file may be damaged); it is left out',
+    ]);
+    expect(result.layout.pages.flatMap((p) => p.figures.map((f) => f.image.path))).toEqual([PNG_PATH]);
+    const file = await save(result.bytes);
+    expect(await qpdfCheck(file)).toBe("clean");
+    expect((await imagesOf(file)).map(({ object: _, ...row }) => row)).toEqual([{ page: result.layout.chapterPages[1], type: "image", width: 6, height: 4, color: "rgb", enc: "image" }]);
+    // toPrintPdf still gives the bytes alone.
+    expect(Buffer.from(await toPrintPdf(model, { fonts, date: DATE })).equals(Buffer.from(result.bytes))).toBe(true);
   });
 });
 

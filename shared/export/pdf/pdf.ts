@@ -2,6 +2,11 @@
  * The book as a print-ready PDF (a paperback interior for KDP and similar printers): the page layout
  * from layout.ts drawn with pdf-lib, fonts embedded as subsets, one bookmark per chapter.
  *
+ * Pictures are embedded with pdf-lib's `embedJpg` (the JPEG's own bytes, as DCTDecode) and `embedPng`
+ * (Flate, with an SMask for transparency), once per file however often the book shows it, and drawn
+ * inside a marked-content sequence whose /Alt carries the writer's description (when there is one). A
+ * PDF has no GIF filter, so GIFs are left out and reported in `exportPrintPdf`'s warnings.
+ *
  * pdf-lib's `drawText` is not used for the text: it makes several operator objects per call and reshapes
  * the string each time, which for a novel's 120,000 words costs more than the whole layout. Each line
  * is written instead as one text object whose TJ array carries the words, the font's kerning and the
@@ -12,10 +17,10 @@
  */
 import { zlibSync } from "fflate";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFContext } from "pdf-lib";
-import type { BookModel } from "../book-model";
+import type { Block, BookModel, ModelChapter } from "../book-model";
 import { FontSet, findUnencodable, replaceUnencodable, subsetTrueType, UnencodableError, type FontBytes, type FontKey, type ShapedFont, type UnencodableChar } from "./fonts";
 import { createHyphenator } from "./hyphenate";
-import { chapterHeading, layoutBook, type LaidLine, type PrintLayout } from "./layout";
+import { chapterHeading, layoutBook, type LaidFigure, type LaidLine, type PrintLayout } from "./layout";
 import type { TrimName } from "./trim";
 
 export interface PrintPdfOptions {
@@ -47,6 +52,8 @@ export interface PrintPdf {
   layout: PrintLayout;
   /** Characters replaced because the fonts lack them (always empty with `unencodable: "error"`). */
   unencodable: UnencodableChar[];
+  /** Pictures left out, each naming its chapter and file: GIFs (which a PDF cannot carry) and files that would not read. */
+  warnings: string[];
 }
 
 export { UnencodableError } from "./fonts";
@@ -56,13 +63,16 @@ export async function toPrintPdf(model: BookModel, options: PrintPdfOptions): Pr
   return (await exportPrintPdf(model, options)).bytes;
 }
 
-/** The print PDF with its layout (page count, chapter pages, margins) and what was replaced. */
+/** The print PDF with its layout (page count, chapter pages, margins), what was replaced and what was left out. */
 export async function exportPrintPdf(model: BookModel, options: PrintPdfOptions): Promise<PrintPdf> {
   const fonts = new FontSet(options.fonts);
   const unencodable = findUnencodable(model, fonts);
   if (unencodable.length > 0 && (options.unencodable ?? "error") === "error") throw new UnencodableError(unencodable);
-  const book = unencodable.length > 0 ? replaceUnencodable(model, fonts) : model;
+  const replaced = unencodable.length > 0 ? replaceUnencodable(model, fonts) : model;
 
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  // Pictures are embedded before the layout, so that one the PDF cannot carry takes no room on a page.
+  const { model: book, pictures, warnings } = await embedPictures(doc, replaced);
   const layout = layoutBook(book, fonts, {
     trim: options.trim ?? "6x9",
     fontSizePt: options.fontSizePt ?? 11,
@@ -71,15 +81,89 @@ export async function exportPrintPdf(model: BookModel, options: PrintPdfOptions)
     toc: options.toc ?? true,
     hyphenate: (options.hyphenate ?? true) ? createHyphenator(book.language) : null,
   });
-  const bytes = await writePdf(book, fonts, layout, options.date ?? new Date());
-  return { bytes, layout, unencodable };
+  const bytes = await writePdf(doc, book, fonts, layout, pictures, options.date ?? new Date());
+  return { bytes, layout, unencodable, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pictures
+
+/** A picture embedded in the document: its image XObject and the name pages draw it by. */
+interface Picture {
+  name: string;
+  ref: PDFRef;
+}
+
+/**
+ * Embeds every picture the model shows, each file once (by vault path), and returns the model without
+ * the ones that cannot go in the PDF, with a warning for each chapter and file left out.
+ */
+async function embedPictures(doc: PDFDocument, model: BookModel): Promise<{ model: BookModel; pictures: Map<string, Picture>; warnings: string[] }> {
+  const pictures = new Map<string, Picture>();
+  /** Why a file is left out, by path. */
+  const refused = new Map<string, string>();
+  const warnings: string[] = [];
+  const chapters: ModelChapter[] = [];
+  for (const [index, chapter] of model.chapters.entries()) {
+    const warned = new Set<string>();
+    const where = `chapter ${chapter.number ?? index + 1} "${chapter.title}"`;
+    const keep = async (block: Extract<Block, { type: "image" }>): Promise<boolean> => {
+      const image = block.image;
+      if (!image) return false;
+      if (!pictures.has(image.path) && !refused.has(image.path)) {
+        if (image.mediaType === "image/gif") refused.set(image.path, "is a GIF, which the PDF cannot carry");
+        else {
+          try {
+            const embedded = image.mediaType === "image/jpeg" ? await doc.embedJpg(image.bytes) : await doc.embedPng(image.bytes);
+            pictures.set(image.path, { name: `Im${pictures.size + 1}`, ref: embedded.ref });
+          } catch {
+            // pdf-lib's messages ("Invalid typed array length") would tell the writer nothing more.
+            refused.set(image.path, `could not be read as a ${image.mediaType === "image/jpeg" ? "JPEG" : "PNG"} (the file may be damaged)`);
+          }
+        }
+      }
+      const reason = refused.get(image.path);
+      if (reason === undefined) return true;
+      if (!warned.has(image.path)) warnings.push(`${where}: picture ${image.path} ${reason}; it is left out`);
+      warned.add(image.path);
+      return false;
+    };
+    const walk = async (blocks: Block[]): Promise<Block[]> => {
+      const out: Block[] = [];
+      for (const block of blocks) {
+        if (block.type === "image") {
+          if (await keep(block)) out.push(block);
+        } else if (block.type === "blockquote") out.push({ ...block, blocks: await walk(block.blocks) });
+        else if (block.type === "list") {
+          const items: Block[][] = [];
+          for (const item of block.items) items.push(await walk(item));
+          out.push({ ...block, items });
+        } else out.push(block);
+      }
+      return out;
+    };
+    const blocks = await walk(chapter.blocks);
+    const notes: Block[][] = [];
+    for (const note of chapter.notes) notes.push(await walk(note));
+    chapters.push({ ...chapter, blocks, notes });
+  }
+  return { model: { ...model, chapters }, pictures, warnings };
+}
+
+/**
+ * A picture drawn at its place: the image XObject scaled into its box, in a marked-content sequence
+ * whose /Alt is the writer's description (a picture without one is drawn bare).
+ */
+function figureOperators(figure: LaidFigure, picture: Picture): string {
+  const draw = `q\n${num(figure.width)} 0 0 ${num(figure.height)} ${num(figure.x)} ${num(figure.y)} cm\n/${picture.name} Do\nQ\n`;
+  const alt = figure.alt.trim();
+  return alt === "" ? draw : `/Figure <</Alt ${PDFHexString.fromText(alt).toString()}>> BDC\n${draw}EMC\n`;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Document
 
-async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, date: Date): Promise<Uint8Array> {
-  const doc = await PDFDocument.create({ updateMetadata: false });
+async function writePdf(doc: PDFDocument, model: BookModel, fonts: FontSet, layout: PrintLayout, pictures: Map<string, Picture>, date: Date): Promise<Uint8Array> {
   const title = model.title.trim() || "Untitled";
   doc.setTitle(title, { showInWindowTitleBar: true });
   if (model.author) doc.setAuthor(model.author);
@@ -99,6 +183,11 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
     }
     return face;
   };
+  const pictureFor = (figure: LaidFigure): Picture => {
+    const picture = pictures.get(figure.image.path);
+    if (!picture) throw new Error(`internal: the picture ${figure.image.path} was laid out but not embedded`);
+    return picture;
+  };
   // Every page shares one resource dictionary, written once the faces in use are known.
   const resourcesRef = context.nextRef();
   const { width, height } = layout.trim;
@@ -108,8 +197,13 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
     page.setTrimBox(0, 0, width, height);
     page.node.set(PDFName.of("Resources"), resourcesRef);
     pageRefs.push(page.ref);
-    if (laid.lines.length === 0) continue;
-    const content = laid.lines.map((l) => lineOperators(l, writerFor)).join("");
+    if (laid.lines.length === 0 && laid.figures.length === 0) continue;
+    // Lines and pictures in the order they stand on the page, top to bottom.
+    const parts = [
+      ...laid.lines.map((l) => ({ slot: l.slot, draw: () => lineOperators(l, writerFor) })),
+      ...laid.figures.map((figure) => ({ slot: figure.slot, draw: () => figureOperators(figure, pictureFor(figure)) })),
+    ].sort((a, b) => a.slot - b.slot);
+    const content = parts.map((p) => p.draw()).join("");
     page.node.set(PDFName.of("Contents"), context.register(deflated(context, content)));
   }
   if (layout.pages.length === 0) doc.addPage([width, height]);
@@ -119,7 +213,13 @@ async function writePdf(model: BookModel, fonts: FontSet, layout: PrintLayout, d
     face.embed(context);
     fontDict.set(PDFName.of(face.name), face.ref);
   }
-  context.assign(resourcesRef, context.obj({ Font: fontDict, ProcSet: ["PDF", "Text"] }));
+  const resources = context.obj({ Font: fontDict, ProcSet: pictures.size > 0 ? ["PDF", "Text", "ImageB", "ImageC", "ImageI"] : ["PDF", "Text"] });
+  if (pictures.size > 0) {
+    const xObjects = context.obj({});
+    for (const picture of pictures.values()) xObjects.set(PDFName.of(picture.name), picture.ref);
+    resources.set(PDFName.of("XObject"), xObjects);
+  }
+  context.assign(resourcesRef, resources);
 
   addOutline(doc, model, layout, pageRefs);
   return doc.save({ useObjectStreams: true });
