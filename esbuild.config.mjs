@@ -31,7 +31,7 @@ export function pluginOptions(production) {
 /**
  * The CLI: packages are bundled in (Node resolving and compiling hundreds of ESM files from node_modules
  * took half a second on every start), and split so each command loads only its own code: `export` never
- * parses the Anthropic SDK, `generate` never parses pdf-lib. Native addons must stay external.
+ * parses the Anthropic SDK, `generate` never parses pdf-lib.
  */
 const cli = {
   entryPoints: ["companion/cli.ts"],
@@ -40,6 +40,8 @@ const cli = {
   target: "node20",
   format: "esm",
   splitting: true,
+  // Native addons cannot be bundled, and Fastify loads parts of itself (pino's transports) by path.
+  external: ["better-sqlite3", "fastify", "fastify-type-provider-zod"],
   outdir: "dist",
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
