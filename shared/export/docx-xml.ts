@@ -1,19 +1,22 @@
 /**
  * WordprocessingML written as strings, and the package around it: the escaping, paragraph and run
- * properties, styles, settings, section properties, document properties, content types and
- * relationships, zipped by fflate. No object per node: a novel's document.xml is a few megabytes of
+ * properties, inline pictures, styles, settings, section properties, document properties, content
+ * types and relationships, zipped by zip.ts (native deflate in the CLI). No object per node: a novel's document.xml is a few megabytes of
  * text built by concatenation, which is what keeps a one-off export fast (a CLI runs cold, once) and
  * the bundle small. No Node built-ins: this runs on Obsidian mobile.
  *
  * Elements are written in the order the schema (ECMA-376 Part 1, transitional) requires; Word refuses
  * a document whose elements are out of order, where LibreOffice and pandoc forgive it.
  */
-import { zipSync, type Zippable } from "fflate";
+import { zipFiles, type ZipEntry } from "./zip";
 
 /** Twips (twentieths of a point) per inch: every length in WordprocessingML is in twips. */
 export const INCH = 1440;
 const W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
+const A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main";
+const PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture";
 const XML_DECLARATION = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n`;
 
 // ---------------------------------------------------------------------------------------------------
@@ -81,6 +84,47 @@ export function textRuns(text: string, format: { italic?: boolean; bold?: boolea
 export const PAGE_FIELD =
   `<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">PAGE</w:instrText></w:r>` +
   `<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>`;
+
+// ---------------------------------------------------------------------------------------------------
+// Pictures
+
+/** DrawingML lengths are in EMU (English Metric Units): 914,400 to the inch, so 635 to the twip. */
+export const EMU_PER_TWIP = 635;
+/** A pixel at 96 dpi, the size Word gives a picture with no resolution of its own. */
+export const EMU_PER_PIXEL = 9525;
+
+export interface Drawing {
+  /** The drawing's `wp:docPr` id, unique across the document (body, notes and all). */
+  id: number;
+  /** The relationship id, from the part the drawing is in, of the picture's media part. */
+  rel: string;
+  /** Alt text, as Word's Alt Text pane and screen readers show it. */
+  descr: string;
+  /** Width and height in EMU. */
+  cx: number;
+  cy: number;
+}
+
+/**
+ * A picture inline in the text, as a run: `wp:inline` > `a:graphic` > `pic:pic`, the picture stretched
+ * to the extent given, its aspect ratio locked for the writer who resizes it in Word. The part it is in
+ * declares the wp, a and pic prefixes on its root (DRAWING_NS).
+ */
+export function drawingRun(d: Drawing): string {
+  const descr = escapeAttr(d.descr);
+  const name = `Picture ${d.id}`;
+  return (
+    `<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">` +
+    `<wp:extent cx="${d.cx}" cy="${d.cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>` +
+    `<wp:docPr id="${d.id}" name="${name}" descr="${descr}"/>` +
+    `<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>` +
+    `<a:graphic><a:graphicData uri="${PIC_NS}"><pic:pic>` +
+    `<pic:nvPicPr><pic:cNvPr id="${d.id}" name="${name}" descr="${descr}"/><pic:cNvPicPr><a:picLocks noChangeAspect="1"/></pic:cNvPicPr></pic:nvPicPr>` +
+    `<pic:blipFill><a:blip r:embed="${d.rel}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>` +
+    `<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="${d.cx}" cy="${d.cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>` +
+    `</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>`
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Properties
@@ -260,6 +304,19 @@ const NOTE_SEPARATORS =
   `<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>` +
   `<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>`;
 
+/** A picture stored once in the package, as `word/media/<name>`. */
+export interface DocxMedia {
+  /** The file name, its extension the one its content type is registered under: `image1.png`. */
+  name: string;
+  contentType: string;
+  bytes: Uint8Array;
+  /** Its relationship id, the same from every part that shows it. */
+  rel: string;
+  /** Which parts show it, so each has a relationship to it. */
+  inDocument: boolean;
+  inFootnotes: boolean;
+}
+
 export interface DocxParts {
   /** The body's content: its paragraphs, tables of contents and final section properties. */
   body: string[];
@@ -272,26 +329,39 @@ export interface DocxParts {
   header?: string;
   /** The default footer's paragraphs, likewise. */
   footer?: string;
+  /** The pictures the document and its footnotes show. */
+  media?: DocxMedia[];
 }
 
 /** Zips the parts into a .docx, `[Content_Types].xml` first. */
 export function packDocx(parts: DocxParts): Uint8Array {
   const ns = `xmlns:w="${W_NS}" xmlns:r="${R_NS}"`;
+  /** The parts that may hold pictures declare DrawingML's prefixes too. */
+  const drawingNs = `${ns} xmlns:wp="${WP_NS}" xmlns:a="${A_NS}" xmlns:pic="${PIC_NS}"`;
+  const media = parts.media ?? [];
+  const imageRels = (used: (m: DocxMedia) => boolean): string =>
+    media
+      .filter(used)
+      .map((m) => `<Relationship Id="${m.rel}" Type="${RT}image" Target="media/${m.name}"/>`)
+      .join("");
   /** The parts the document refers to, each with its content type and its relationship from the document. */
   const word: { name: string; type: string; rel: string; id: string; text: string }[] = [
     { name: "styles.xml", type: `${CT}styles+xml`, rel: "styles", id: REL.styles, text: parts.styles },
     { name: "settings.xml", type: `${CT}settings+xml`, rel: "settings", id: REL.settings, text: parts.settings },
   ];
   if (parts.footnotes.length > 0) {
-    const text = `${XML_DECLARATION}<w:footnotes ${ns}>${NOTE_SEPARATORS}${parts.footnotes.join("")}</w:footnotes>`;
+    const text = `${XML_DECLARATION}<w:footnotes ${drawingNs}>${NOTE_SEPARATORS}${parts.footnotes.join("")}</w:footnotes>`;
     word.push({ name: "footnotes.xml", type: `${CT}footnotes+xml`, rel: "footnotes", id: REL.footnotes, text });
   }
   if (parts.header !== undefined) word.push({ name: "header1.xml", type: `${CT}header+xml`, rel: "header", id: REL.header, text: `${XML_DECLARATION}<w:hdr ${ns}>${parts.header}</w:hdr>` });
   if (parts.footer !== undefined) word.push({ name: "footer1.xml", type: `${CT}footer+xml`, rel: "footer", id: REL.footer, text: `${XML_DECLARATION}<w:ftr ${ns}>${parts.footer}</w:ftr>` });
 
+  // Pictures are typed by their extension, each extension once.
+  const mediaTypes = new Map(media.map((m) => [m.name.slice(m.name.lastIndexOf(".") + 1), m.contentType]));
   const types =
     `${XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
     `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
+    [...mediaTypes].map(([extension, type]) => `<Default Extension="${extension}" ContentType="${type}"/>`).join("") +
     `<Override PartName="/word/document.xml" ContentType="${CT}document.main+xml"/>` +
     word.map((p) => `<Override PartName="/word/${p.name}" ContentType="${p.type}"/>`).join("") +
     `<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>` +
@@ -302,18 +372,22 @@ export function packDocx(parts: DocxParts): Uint8Array {
       `<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>` +
       `<Relationship Id="rId3" Type="${RT}extended-properties" Target="docProps/app.xml"/>`,
   );
-  const documentRels = relationships(word.map((p) => `<Relationship Id="${p.id}" Type="${RT}${p.rel}" Target="${p.name}"/>`).join(""));
-  const document = `${XML_DECLARATION}<w:document ${ns}><w:body>${parts.body.join("")}</w:body></w:document>`;
+  const documentRels = relationships(word.map((p) => `<Relationship Id="${p.id}" Type="${RT}${p.rel}" Target="${p.name}"/>`).join("") + imageRels((m) => m.inDocument));
+  const document = `${XML_DECLARATION}<w:document ${drawingNs}><w:body>${parts.body.join("")}</w:body></w:document>`;
 
   const encoder = new TextEncoder();
-  const files: Zippable = {
-    "[Content_Types].xml": encoder.encode(types),
-    "_rels/.rels": encoder.encode(packageRels),
-    "docProps/core.xml": encoder.encode(parts.core),
-    "docProps/app.xml": encoder.encode(appXml()),
-    "word/document.xml": encoder.encode(document),
-    "word/_rels/document.xml.rels": encoder.encode(documentRels),
-  };
-  for (const p of word) files[`word/${p.name}`] = encoder.encode(p.text);
-  return zipSync(files, { level: 6 });
+  const entry = (name: string, text: string): ZipEntry => ({ name, data: encoder.encode(text) });
+  const files: ZipEntry[] = [
+    entry("[Content_Types].xml", types),
+    entry("_rels/.rels", packageRels),
+    entry("docProps/core.xml", parts.core),
+    entry("docProps/app.xml", appXml()),
+    entry("word/document.xml", document),
+    entry("word/_rels/document.xml.rels", documentRels),
+  ];
+  for (const p of word) files.push(entry(`word/${p.name}`, p.text));
+  if (parts.footnotes.length > 0 && media.some((m) => m.inFootnotes)) files.push(entry("word/_rels/footnotes.xml.rels", relationships(imageRels((m) => m.inFootnotes))));
+  // Stored, not deflated: JPEG, PNG and GIF are compressed already.
+  for (const m of media) files.push({ name: `word/media/${m.name}`, data: m.bytes, store: true });
+  return zipFiles(files, new Date());
 }

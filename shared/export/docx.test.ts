@@ -7,16 +7,58 @@ import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importManuscript, writeBookFolder } from "../import/import-manuscript";
-import { EXPORT_FIXTURE_FOLDER, exportFixtureFiles } from "../testing/export-fixture";
+import { EXPORT_FIXTURE_FOLDER, exportFixtureImages, seedExportFixture } from "../testing/export-fixture";
 import { MemoryVault } from "../testing/memory-vault";
-import { buildBookModel, modelWordCount, type Block, type BookModel, type ModelChapter } from "./book-model";
+import { buildBookModel, modelWordCount, type Block, type BookModel, type ModelChapter, type ModelImage } from "./book-model";
 import { manuscriptWordCount, toBookDocx, toManuscriptDocx } from "./docx";
 
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 const PANDOC = "/usr/bin/pandoc";
 
+/** The stress-test book, its two pictures (in chapter 2) found in the vault. */
 async function fixtureModel(): Promise<BookModel> {
-  return buildBookModel(new MemoryVault().seed(exportFixtureFiles()), EXPORT_FIXTURE_FOLDER);
+  const vault = new MemoryVault();
+  await seedExportFixture(vault);
+  return buildBookModel(vault, EXPORT_FIXTURE_FOLDER);
+}
+
+const FIXTURE_PICTURES = exportFixtureImages();
+const FIXTURE_PNG = FIXTURE_PICTURES["Attachments/Map of the island.png"]!;
+const FIXTURE_JPEG = FIXTURE_PICTURES[`${EXPORT_FIXTURE_FOLDER}/Chapters/Art/reef chart.jpg`]!;
+/** A 1 × 1 px GIF. */
+const GIF = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw=="), (c) => c.charCodeAt(0));
+
+/**
+ * Pictures everywhere they can stand: a wide one at the top level and again in a quote (stored once),
+ * a tall one in a list item, one in each of two notes (the second note nothing but the picture), and
+ * one the model did not find.
+ */
+function picturedModel(): BookModel {
+  const wide: ModelImage = { path: "Art/wide.png", bytes: FIXTURE_PNG, mediaType: "image/png", width: 4000, height: 3000 };
+  const tall: ModelImage = { path: "Art/tall.jpg", bytes: FIXTURE_JPEG, mediaType: "image/jpeg", width: 500, height: 5000 };
+  const seal: ModelImage = { path: "Seal.gif", bytes: GIF, mediaType: "image/gif", width: 30, height: 20 };
+  return {
+    title: "Pictures",
+    language: "en",
+    chapters: [
+      {
+        number: 1,
+        title: "Seen",
+        blocks: [
+          { type: "paragraph", runs: [{ text: "A seal." }, { text: "1", note: 1 }, { text: " Another." }, { text: "2", note: 2 }] },
+          { type: "image", src: "Art/wide.png", alt: "A wide <view> & \"more\"", image: wide },
+          { type: "blockquote", blocks: [{ type: "paragraph", runs: [{ text: "Quoted." }] }, { type: "image", src: "wide.png", alt: "", image: wide }] },
+          { type: "list", ordered: false, start: 1, items: [[{ type: "paragraph", runs: [{ text: "An item." }] }, { type: "image", src: "Art/tall.jpg", alt: "Tall", image: tall }]] },
+          { type: "image", src: "missing.png", alt: "Not found" },
+          { type: "paragraph", runs: [{ text: "The end." }] },
+        ],
+        notes: [
+          [{ type: "paragraph", runs: [{ text: "The seal:" }] }, { type: "image", src: "Seal.gif", alt: "", image: seal }],
+          [{ type: "image", src: "Seal.gif", alt: "The seal again", image: seal }],
+        ],
+      },
+    ],
+  };
 }
 
 /** A small hand-made model: two chapters that each have a note 1, so the document's note ids must differ. */
@@ -51,9 +93,14 @@ function smallModel(): BookModel {
   };
 }
 
+/** The package's XML parts (relationships included) as text; the pictures are `unzipSync`'s. */
 function unzip(bytes: Uint8Array): Record<string, string> {
   const decoder = new TextDecoder();
-  return Object.fromEntries(Object.entries(unzipSync(bytes)).map(([name, data]) => [name, decoder.decode(data)]));
+  return Object.fromEntries(
+    Object.entries(unzipSync(bytes))
+      .filter(([name]) => /\.(?:xml|rels)$/.test(name))
+      .map(([name, data]) => [name, decoder.decode(data)]),
+  );
 }
 
 /** The body's paragraphs, each as its XML, in order. */
@@ -144,6 +191,20 @@ function xmlProblem(xml: string): string | null {
 
 // ---------------------------------------------------------------------------------------------------
 // Reading back with pandoc
+
+/** The document as Markdown, unwrapped, as pandoc reads it. */
+function pandocMarkdown(bytes: Uint8Array, dir: string, name: string): Promise<string> {
+  if (!existsSync(PANDOC)) throw new Error(`pandoc is not installed at ${PANDOC}; the DOCX read-back tests need it (apt-get install pandoc)`);
+  return writeFile(path.join(dir, name), bytes).then(
+    () =>
+      new Promise((resolve, reject) => {
+        execFile(PANDOC, ["-f", "docx", "-t", "markdown", "--wrap=none", path.join(dir, name)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`pandoc failed: ${error.message}\n${stderr}`));
+          else resolve(stdout);
+        });
+      }),
+  );
+}
 
 function pandocJson(bytes: Uint8Array, dir: string, name: string): Promise<unknown> {
   if (!existsSync(PANDOC)) throw new Error(`pandoc is not installed at ${PANDOC}; the DOCX read-back tests need it (apt-get install pandoc)`);
@@ -642,6 +703,202 @@ describe("toBookDocx", () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------------------
+// Pictures
+
+const RELS_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
+
+interface DrawingFacts {
+  docPr: number;
+  descr: string;
+  rel: string;
+  cx: number;
+  cy: number;
+  /** The `a:ext` of the picture's shape, which should match the extent. */
+  ext: [number, number];
+  /** The paragraph the drawing stands in. */
+  paragraph: string;
+}
+
+const XML_UNESCAPE = (value: string): string => value.replace(/&(?:amp|lt|gt|quot|apos);/g, (e) => XML_ENTITIES[e]!);
+
+/** Each drawing in a part, in order, with what the tests check of it. */
+function drawings(xml: string): DrawingFacts[] {
+  return paragraphs(xml).flatMap((p) =>
+    [...p.matchAll(/<w:drawing>.*?<\/w:drawing>/g)].map(([d]) => {
+      const extent = /<wp:extent cx="(\d+)" cy="(\d+)"\/>/.exec(d)!;
+      const ext = /<a:ext cx="(\d+)" cy="(\d+)"\/>/.exec(d)!;
+      return {
+        docPr: Number(/<wp:docPr id="(\d+)"/.exec(d)![1]),
+        descr: XML_UNESCAPE(/<wp:docPr [^>]*descr="([^"]*)"/.exec(d)![1]!),
+        rel: /<a:blip r:embed="([^"]+)"\/>/.exec(d)![1]!,
+        cx: Number(extent[1]),
+        cy: Number(extent[2]),
+        ext: [Number(ext[1]), Number(ext[2])],
+        paragraph: p,
+      };
+    }),
+  );
+}
+
+/** A rels part's relationships of the image type: id → target (from word/). */
+function imageRelationships(rels: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [r] of (rels ?? "").matchAll(/<Relationship [^>]*\/>/g)) {
+    if (!r.includes(`Type="${RELS_IMAGE}"`)) continue;
+    out.set(/Id="([^"]+)"/.exec(r)![1]!, `word/${/Target="([^"]+)"/.exec(r)![1]!}`);
+  }
+  return out;
+}
+
+/** The text area of the document's last section, in EMU. */
+function textArea(documentXml: string): { width: number; height: number } {
+  const sect = sections(documentXml).at(-1)!;
+  const [w, h] = /<w:pgSz w:w="(\d+)" w:h="(\d+)"/.exec(sect)!.slice(1).map(Number);
+  const [top, right, bottom, left] = /<w:pgMar w:top="(\d+)" w:right="(\d+)" w:bottom="(\d+)" w:left="(\d+)"/.exec(sect)!.slice(1).map(Number);
+  return { width: (w! - left! - right!) * 635, height: (h! - top! - bottom!) * 635 };
+}
+
+const LAYOUTS = [
+  { name: "manuscript", write: (model: BookModel) => toManuscriptDocx(model) },
+  { name: "book", write: (model: BookModel) => toBookDocx(model) },
+] as const;
+
+describe("pictures", () => {
+  it("finds the fixture's two pictures in chapter 2", async () => {
+    const model = await fixtureModel();
+    const images = model.chapters[1]!.blocks.filter((b) => b.type === "image");
+    expect(images.map((b) => [b.alt, b.image?.path])).toEqual([
+      ["", "Attachments/Map of the island.png"],
+      ["The chart of the reef", `${EXPORT_FIXTURE_FOLDER}/Chapters/Art/reef chart.jpg`],
+    ]);
+  });
+
+  for (const layout of LAYOUTS) {
+    it(`stores each of the fixture's pictures once in the ${layout.name} and draws it at 96 dpi in a centred paragraph`, async () => {
+      const bytes = await layout.write(await fixtureModel());
+      const raw = unzipSync(bytes);
+      const files = unzip(bytes);
+      const media = Object.keys(raw).filter((n) => n.startsWith("word/media/"));
+      expect(media).toEqual(["word/media/image1.png", "word/media/image2.jpeg"]);
+      expect(raw["word/media/image1.png"]).toEqual(FIXTURE_PNG);
+      expect(raw["word/media/image2.jpeg"]).toEqual(FIXTURE_JPEG);
+      const types = files["[Content_Types].xml"]!;
+      expect(types).toContain('<Default Extension="png" ContentType="image/png"/>');
+      expect(types).toContain('<Default Extension="jpeg" ContentType="image/jpeg"/>');
+      expect(types).not.toContain('Extension="gif"');
+
+      const doc = files["word/document.xml"]!;
+      const root = /<w:document [^>]*>/.exec(doc)![0];
+      for (const prefix of ["w", "r", "wp", "a", "pic"]) expect(root).toContain(`xmlns:${prefix}="`);
+      const rels = imageRelationships(files["word/_rels/document.xml.rels"]);
+      expect([...rels.values()]).toEqual(media);
+      const drawn = drawings(doc);
+      expect(drawn.map((d) => d.descr)).toEqual(["Map of the island", "The chart of the reef"]);
+      expect(drawn.map((d) => rels.get(d.rel))).toEqual(media);
+      expect(drawn.map((d) => d.docPr)).toEqual([1, 2]);
+      // Small pictures keep their natural size at 96 dpi: 9525 EMU a pixel.
+      expect(drawn.map((d) => [d.cx, d.cy])).toEqual([
+        [6 * 9525, 4 * 9525],
+        [16 * 9525, 16 * 9525],
+      ]);
+      const area = textArea(doc);
+      for (const d of drawn) {
+        expect(d.ext).toEqual([d.cx, d.cy]);
+        expect(d.cx).toBeLessThanOrEqual(area.width);
+        expect(d.paragraph).toMatch(/^<w:p><w:pPr><w:pStyle w:val="Picture"\/><\/w:pPr><w:r><w:drawing><wp:inline [^>]*><wp:extent /);
+        expect(d.paragraph).toContain('<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>');
+        expect(d.paragraph).toContain("<pic:blipFill><a:blip r:embed=");
+        expect(d.paragraph).toContain("<a:stretch><a:fillRect/></a:stretch>");
+        expect(d.paragraph).toContain('<a:prstGeom prst="rect">');
+      }
+      // The chapter's pictures stand where the writer put them: after "Then she slept." and after the line that introduces the chart.
+      const paras = paragraphs(doc);
+      const at = drawn.map((d) => paras.indexOf(d.paragraph));
+      expect(textOf(paras[at[0]! - 1]!)).toBe("Then she slept.");
+      expect(textOf(paras[at[1]! - 1]!)).toBe("She pinned the map up, beside the old chart:");
+
+      const picture = style(files["word/styles.xml"]!, "Picture");
+      expect(picture).toContain('<w:name w:val="Picture"/>');
+      expect(picture).toContain('<w:jc w:val="center"/>');
+      expect(picture).toContain('<w:ind w:left="0" w:right="0" w:firstLine="0"/>');
+      const [before, after, line] = /<w:spacing w:before="(\d+)" w:after="(\d+)" w:line="(\d+)" w:lineRule="auto"\/>/.exec(picture)!.slice(1).map(Number);
+      expect(before).toBeGreaterThan(0);
+      expect(after).toBe(before);
+      // Single spaced: "auto" spacing multiplies the picture's own height.
+      expect(line).toBe(240);
+      expect(picture).not.toContain("keepNext");
+    });
+
+    it(`shrinks pictures to the text width and half its height in the ${layout.name}, keeping their shape, in quotes, lists and notes too`, async () => {
+      const model = picturedModel();
+      const bytes = await layout.write(model);
+      const raw = unzipSync(bytes);
+      const files = unzip(bytes);
+      // Three distinct pictures, each stored once, numbered as first shown (the notes' seal is shown first, by the first note).
+      expect(Object.keys(raw).filter((n) => n.startsWith("word/media/"))).toEqual(["word/media/image1.gif", "word/media/image2.png", "word/media/image3.jpeg"]);
+      expect(raw["word/media/image1.gif"]).toEqual(GIF);
+      expect(files["[Content_Types].xml"]).toContain('<Default Extension="gif" ContentType="image/gif"/>');
+
+      const doc = files["word/document.xml"]!;
+      const notes = files["word/footnotes.xml"]!;
+      expect(/<w:footnotes [^>]*>/.exec(notes)![0]).toMatch(/xmlns:wp="[^"]+" xmlns:a="[^"]+" xmlns:pic="/);
+      const docRels = imageRelationships(files["word/_rels/document.xml.rels"]);
+      const noteRels = imageRelationships(files["word/_rels/footnotes.xml.rels"]);
+      // Each part relates to the pictures it shows, and only those.
+      expect([...docRels.values()]).toEqual(["word/media/image2.png", "word/media/image3.jpeg"]);
+      expect([...noteRels.values()]).toEqual(["word/media/image1.gif"]);
+
+      const body = drawings(doc);
+      const inNotes = drawings(notes);
+      // The picture the model did not find is left out.
+      expect(body.map((d) => d.descr)).toEqual(['A wide <view> & "more"', "wide", "Tall"]);
+      expect(inNotes.map((d) => d.descr)).toEqual(["Seal", "The seal again"]);
+      expect(body.map((d) => docRels.get(d.rel))).toEqual(["word/media/image2.png", "word/media/image2.png", "word/media/image3.jpeg"]);
+      expect(inNotes.map((d) => noteRels.get(d.rel))).toEqual(["word/media/image1.gif", "word/media/image1.gif"]);
+      // docPr ids are unique across the document, notes included.
+      const ids = [...body, ...inNotes].map((d) => d.docPr).sort((a, b) => a - b);
+      expect(ids).toEqual([1, 2, 3, 4, 5]);
+
+      const area = textArea(doc);
+      const [wide, quoted, tall] = body;
+      const shapes = [
+        [wide!, 4000 / 3000],
+        [quoted!, 4000 / 3000],
+        [tall!, 500 / 5000],
+        [inNotes[0]!, 30 / 20],
+      ] as const;
+      for (const [d, ratio] of shapes) {
+        expect(d.ext).toEqual([d.cx, d.cy]);
+        expect(d.cx).toBeLessThanOrEqual(area.width);
+        expect(d.cy).toBeLessThanOrEqual(area.height / 2);
+        expect(Math.abs(d.cx / d.cy - ratio)).toBeLessThan(1e-4);
+      }
+      // The wide picture fills the width or half the height, whichever it meets first; the tall one half the height.
+      expect(Math.max(wide!.cx / area.width, wide!.cy / (area.height / 2))).toBeGreaterThan(0.9999);
+      expect(tall!.cy).toBeGreaterThanOrEqual(Math.floor(area.height / 2) - 1);
+      // In a quote it fits between the quote's indents, which its paragraph carries.
+      const ind = /<w:ind w:left="(\d+)" w:right="(\d+)" w:firstLine="0"\/>/.exec(quoted!.paragraph)!.slice(1).map(Number);
+      expect(ind[0]).toBeGreaterThan(0);
+      expect(quoted!.cx).toBeLessThanOrEqual(area.width - (ind[0]! + ind[1]!) * 635);
+      expect(quoted!.cx).toBeLessThan(wide!.cx);
+      // A small picture keeps its size in a note, in the Picture style; a note that is only a picture still opens with its number.
+      expect([inNotes[0]!.cx, inNotes[0]!.cy]).toEqual([30 * 9525, 20 * 9525]);
+      expect(styleOf(inNotes[1]!.paragraph)).toBe("Picture");
+      const second = /<w:footnote w:id="2">(.*?)<\/w:footnote>/.exec(notes)![1]!;
+      expect(paragraphs(second)[0]).toContain("<w:footnoteRef/>");
+    });
+  }
+
+  it("writes no media, image relationships or footnote relationships for a book without pictures", async () => {
+    const raw = unzipSync(await toBookDocx(smallModel()));
+    expect(Object.keys(raw).filter((n) => n.startsWith("word/media/") || n === "word/_rels/footnotes.xml.rels")).toEqual([]);
+    const files = unzip(await toBookDocx(smallModel()));
+    expect(files["[Content_Types].xml"]).not.toMatch(/Extension="(?:png|jpeg|gif)"/);
+    expect(files["word/_rels/document.xml.rels"]).not.toContain(RELS_IMAGE);
+  });
+});
+
 describe("the package", () => {
   it("has a well-formedness checker that catches what breaks a strict reader", () => {
     expect(xmlProblem('<?xml version="1.0"?><w:a xmlns:w="u" w:x="1"><w:b/>t &amp; &#233;<!-- c --></w:a>')).toBeNull();
@@ -663,18 +920,24 @@ describe("the package", () => {
       await toManuscriptDocx(hostile, { contact: ["A & B <c@d>", 'say "hi"'], surname: "O'Neil & Co", keyword: "<Tides>" }),
       await toBookDocx(hostile, { font: `Foo & "Bar" <Baz>` }),
       await toBookDocx({ title: "Empty", language: "en", chapters: [] }),
+      await toManuscriptDocx(picturedModel()),
+      await toBookDocx(picturedModel()),
     ];
     for (const bytes of documents) {
+      const names = Object.keys(unzipSync(bytes));
       const files = unzip(bytes);
-      expect(Object.keys(files)[0]).toBe("[Content_Types].xml");
+      expect(names[0]).toBe("[Content_Types].xml");
+      expect(names.filter((n) => !(n in files)).every((n) => n.startsWith("word/media/"))).toBe(true);
       for (const [name, xml] of Object.entries(files)) expect(xmlProblem(xml), name).toBeNull();
       const types = files["[Content_Types].xml"]!;
       for (const name of Object.keys(files).filter((n) => n.endsWith(".xml") && n !== "[Content_Types].xml")) {
         expect(types, name).toContain(`<Override PartName="/${name}" ContentType="application/vnd.openxmlformats-`);
       }
-      const targets = [...files["word/_rels/document.xml.rels"]!.matchAll(/Target="([^"]+)"/g)].map((m) => `word/${m[1]!}`);
-      expect(targets.every((t) => t in files)).toBe(true);
-      const parts = Object.keys(files).filter((n) => n.startsWith("word/") && n.endsWith(".xml") && n !== "word/document.xml");
+      for (const name of names.filter((n) => n.startsWith("word/media/"))) expect(types, name).toContain(`<Default Extension="${name.slice(name.lastIndexOf(".") + 1)}" ContentType="image/`);
+      // Every part in word/ is the target of a relationship from the document or, for pictures only in notes, from the footnotes.
+      const targets = ["document", "footnotes"].flatMap((part) => [...(files[`word/_rels/${part}.xml.rels`] ?? "").matchAll(/Target="([^"]+)"/g)].map((m) => `word/${m[1]!}`));
+      expect(targets.every((t) => names.includes(t))).toBe(true);
+      const parts = names.filter((n) => n.startsWith("word/") && !n.startsWith("word/_rels/") && n !== "word/document.xml");
       expect(parts.filter((n) => !targets.includes(n))).toEqual([]);
       const packageTargets = [...files["_rels/.rels"]!.matchAll(/Target="([^"]+)"/g)].map((m) => m[1]!);
       expect(packageTargets.sort()).toEqual(["docProps/app.xml", "docProps/core.xml", "word/document.xml"]);
@@ -719,6 +982,25 @@ describe("read back by pandoc", () => {
     expect(read.chapters).toEqual(expected.chapters);
     expect(firstDifference(read.chapterTexts, expected.chapterTexts)).toBeNull();
     expect(read.notes).toEqual(expected.notes);
+  }, 60_000);
+
+  it("finds the fixture's two pictures in chapter 2, with their alt text, in both layouts", async () => {
+    const model = await fixtureModel();
+    for (const layout of LAYOUTS) {
+      const markdown = await pandocMarkdown(await layout.write(model), temp, `fixture-pictures-${layout.name}.docx`);
+      const chapters = markdown.split(/^# /m).slice(1);
+      const pictures = chapters.map((chapter) => [...chapter.matchAll(/!\[([^\]]*)\]\((media\/[^)]+)\)/g)].map((m) => [m[1], m[2]]));
+      expect(chapters.map((c) => c.slice(0, c.indexOf("\n")))).toEqual(["Letters from everywhere", "What she kept", "The long night"]);
+      expect(pictures, layout.name).toEqual([
+        [],
+        [
+          ["Map of the island", "media/image1.png"],
+          ["The chart of the reef", "media/image2.jpeg"],
+        ],
+        [],
+      ]);
+      expect(chapters[1]!.split("![")).toHaveLength(3);
+    }
   }, 60_000);
 
   it("finds every chapter of Pride and Prejudice, word for word, in both layouts", async () => {

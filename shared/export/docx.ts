@@ -9,12 +9,16 @@
  * writer can change once in Word, rather than formatting each paragraph: a body paragraph is its style
  * and its runs, nothing more. No Node built-ins: this runs on Obsidian mobile.
  */
-import { modelWordCount, type Block, type BookModel, type ModelChapter, type Run } from "./book-model";
+import { modelWordCount, type Block, type BookModel, type ModelChapter, type ModelImage, type Run } from "./book-model";
+import { pictureName } from "./image-info";
 import {
+  EMU_PER_PIXEL,
+  EMU_PER_TWIP,
   INCH,
   PAGE_FIELD,
   clean,
   coreXml,
+  drawingRun,
   endSection,
   escapeText,
   packDocx,
@@ -23,6 +27,7 @@ import {
   sectPrXml,
   stylesXml,
   textRuns,
+  type DocxMedia,
   type PageSetup,
   type ParagraphProps,
   type RunProps,
@@ -99,12 +104,13 @@ export async function toManuscriptDocx(model: BookModel, options: ManuscriptDocx
   if (author) titlePage.push(paragraph("Byline", textRuns(`by ${author}`)));
   endSection(titlePage, sectPrXml(page));
 
-  const writer = new BodyWriter(MANUSCRIPT_LOOK);
+  const writer = new BodyWriter(MANUSCRIPT_LOOK, { width: textWidth, height: LETTER.height - margin.top - margin.bottom });
   const body = writer.chapters(model.chapters);
   return packDocx({
     body: [...titlePage, ...body, sectPrXml(page, { header: true, nextPage: true, startAt: 1 })],
     header: paragraph("Header", textRuns(`${surname} / ${keyword} / `) + PAGE_FIELD),
     footnotes: writer.notes,
+    media: writer.media,
     styles: manuscriptStyles(font, lang, textWidth),
     settings: settingsXml({ lang, mirrorMargins: false, hyphenate: false, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
@@ -134,6 +140,7 @@ function manuscriptStyles(font: string, lang: string, textWidth: number): string
     { id: "BlockQuote", name: "Block Quote", basedOn: "Normal", next: "BodyText", pPr: { ind: { left: MANUSCRIPT_LOOK.quoteIndent, right: MANUSCRIPT_LOOK.quoteIndent } } },
     { id: "ListItem", name: "List Item", basedOn: "Normal", next: "ListItem" },
     { id: "SourceCode", name: "Source Code", basedOn: "Normal", next: "BodyText", pPr: { spacing: { line: SINGLE, after: SINGLE } }, rPr: { font: code } },
+    pictureStyle(SINGLE),
     { id: "Contact", name: "Contact", basedOn: "Normal", pPr: { tabs: [{ val: "right", pos: textWidth }], spacing: { line: SINGLE } } },
     { id: "Title", name: "Title", basedOn: "Normal", next: "Byline", pPr: { keepNext: true, jc: "center" } },
     { id: "Byline", name: "Byline", basedOn: "Normal", pPr: { jc: "center" } },
@@ -193,12 +200,13 @@ export async function toBookDocx(model: BookModel, options: BookDocxOptions = {}
   // The front matter is a section of its own, so it has no page numbers and the text's start at 1.
   if (front.length > 0) endSection(front, sectPrXml(page));
 
-  const writer = new BodyWriter(BOOK_LOOK);
+  const writer = new BodyWriter(BOOK_LOOK, { width: size.width - margin.left - margin.right, height: textHeight });
   const body = writer.chapters(model.chapters);
   return packDocx({
     body: [...front, ...body, sectPrXml(page, { footer: true, nextPage: front.length > 0, startAt: 1 })],
     footer: paragraph("Footer", PAGE_FIELD),
     footnotes: writer.notes,
+    media: writer.media,
     styles: bookStyles(font, Math.round(sizePt * 2), lang, size.width - margin.left - margin.right, textHeight),
     settings: settingsXml({ lang, mirrorMargins: true, hyphenate: true, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
@@ -260,6 +268,7 @@ function bookStyles(font: string, halfPoints: number, lang: string, textWidth: n
     // Space around a list, none between its items (contextual spacing).
     { id: "ListItem", name: "List Item", basedOn: "Normal", next: "ListItem", pPr: { spacing: { before: half, after: half }, contextualSpacing: true } },
     { id: "SourceCode", name: "Source Code", basedOn: "Normal", next: "BodyText", pPr: { spacing: { line: SINGLE, before: half, after: half } }, rPr: { font: "Courier New", sz: size(0.85) } },
+    pictureStyle(em),
     { id: "Title", name: "Title", basedOn: "Normal", next: "Byline", pPr: { keepNext: true, suppressAutoHyphens: true, spacing: { before: Math.round(textHeight * 0.25), after: em * 2 }, jc: "center" }, rPr: { sz: size(2.4) } },
     { id: "Byline", name: "Byline", basedOn: "Normal", pPr: { suppressAutoHyphens: true, jc: "center" }, rPr: { sz: size(1.3) } },
     {
@@ -292,6 +301,12 @@ interface Look {
   quoteIndent: number;
 }
 
+/** The text area of a page, in twips: what a picture is shrunk to fit. */
+interface TextArea {
+  width: number;
+  height: number;
+}
+
 /** Where a block is being written: its indents, whether it is in a quote, and the footnote it is in. */
 interface Place {
   left: number;
@@ -305,12 +320,26 @@ const BULLETS = ["•", "◦", "▪"];
 /** Word's number for a footnote, at the start of its text. */
 const FOOTNOTE_REF = `<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>`;
 
-/** Writes chapters as `<w:p>` elements, and their notes as footnotes numbered across the document. */
+/** Word's extension for each picture type, under which the package registers its content type. */
+const MEDIA_EXTENSIONS: Record<ModelImage["mediaType"], string> = { "image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif" };
+
+/**
+ * Writes chapters as `<w:p>` elements, their notes as footnotes numbered across the document, and
+ * collects the pictures they show.
+ */
 class BodyWriter {
   private chapter: ModelChapter | null = null;
   /** The footnotes written so far, as `<w:footnote>` elements: footnote n is `notes[n - 1]`. */
   readonly notes: string[] = [];
-  constructor(private readonly look: Look) {}
+  /** The pictures shown so far, each once however often it is shown, in the order first shown. */
+  readonly media: DocxMedia[] = [];
+  private readonly mediaByPath = new Map<string, DocxMedia>();
+  /** The drawings written so far, body and notes: each has the next `wp:docPr` id. */
+  private drawings = 0;
+  constructor(
+    private readonly look: Look,
+    private readonly area: TextArea,
+  ) {}
 
   chapters(chapters: ModelChapter[]): string[] {
     const out: string[] = [];
@@ -358,7 +387,10 @@ class BodyWriter {
     // Blocks that hold other blocks, or no text: a leading mark (a footnote's) gets a paragraph of its own.
     if (lead !== "") out.push(paragraph(place.note ? "FootnoteText" : "BodyText", lead));
     if (block.type === "sceneBreak") out.push(paragraph("SceneBreak", textRuns(this.look.sceneBreak)));
-    else if (block.type === "blockquote") {
+    else if (block.type === "image") {
+      // A picture the model did not find in the vault is left out (the model's warnings name it).
+      if (block.image) out.push(paragraph("Picture", this.picture(block.image, block.alt, place), this.indent(place, "Picture")));
+    } else if (block.type === "blockquote") {
       const q = this.look.quoteIndent;
       this.blocks(block.blocks, { ...place, left: place.left + q, right: place.right + q, quote: true }, out, true);
     } else if (block.type === "list") this.list(block, place, out, 0);
@@ -388,6 +420,34 @@ class BodyWriter {
         else this.block(block, inner, out, true);
       }
     }
+  }
+
+  /**
+   * A picture as a run, at its natural size at 96 dpi, shrunk (keeping its shape) to the width the place
+   * leaves it and to half the text's height, so it never runs off the page or fills one by itself.
+   */
+  private picture(image: ModelImage, alt: string, place: Place): string {
+    let media = this.mediaByPath.get(image.path);
+    if (!media) {
+      const n = this.media.length + 1;
+      media = { name: `image${n}.${MEDIA_EXTENSIONS[image.mediaType]}`, contentType: image.mediaType, bytes: image.bytes, rel: `rIdImage${n}`, inDocument: false, inFootnotes: false };
+      this.media.push(media);
+      this.mediaByPath.set(image.path, media);
+    }
+    if (place.note) media.inFootnotes = true;
+    else media.inDocument = true;
+    const width = image.width * EMU_PER_PIXEL;
+    const height = image.height * EMU_PER_PIXEL;
+    const maxWidth = Math.max(INCH, this.area.width - place.left - place.right) * EMU_PER_TWIP;
+    const maxHeight = (this.area.height / 2) * EMU_PER_TWIP;
+    const scale = Math.min(1, maxWidth / width, maxHeight / height);
+    return drawingRun({
+      id: ++this.drawings,
+      rel: media.rel,
+      descr: clean(alt).trim() || pictureName(image.path),
+      cx: Math.max(1, Math.floor(width * scale)),
+      cy: Math.max(1, Math.floor(height * scale)),
+    });
   }
 
   /** Direct indents only where the place differs from what the style gives. */
@@ -466,6 +526,7 @@ class NoteMarks {
   }
 }
 
+
 /** The writer's chapter title; the number only when the chapter has no title (as the other formats do). */
 function chapterHeading(chapter: ModelChapter): string {
   const title = clean(chapter.title).trim();
@@ -487,6 +548,15 @@ const CHARACTER_STYLES: StyleDef[] = [
   { id: "EndnoteReference", name: "endnote reference", type: "character", basedOn: "DefaultParagraphFont", rPr: { vertAlign: "superscript" } },
   { id: "DefaultParagraphFont", name: "Default Paragraph Font", type: "character", isDefault: true, uiPriority: 1, hidden: true },
 ];
+
+/**
+ * A picture's paragraph: centred, unindented, single spaced (Word's "auto" line spacing multiplies the
+ * tallest thing on the line, so a double-spaced picture would take twice its height), with `space` above
+ * and below.
+ */
+function pictureStyle(space: number): StyleDef {
+  return { id: "Picture", name: "Picture", basedOn: "Normal", next: "BodyText", pPr: { suppressAutoHyphens: true, spacing: { before: space, after: space, line: SINGLE }, ind: { left: 0, right: 0, firstLine: 0 }, jc: "center" } };
+}
 
 /** Heading 2 to Heading 6, for the headings a writer puts inside a chapter. */
 function subheadings(pPr: ParagraphProps, rPr: RunProps): StyleDef[] {

@@ -12,7 +12,7 @@ import { parseFrontmatter, setFrontmatterKeys } from "../book/frontmatter";
 import { loadBook } from "../book/scan";
 import type { VaultFiles } from "../vault/vault-files";
 import type { Block, BookModel, ModelChapter, Run } from "./book-model";
-import { IMAGE_EXTENSIONS } from "./image-info";
+import { IMAGE_EXTENSIONS, pictureName } from "./image-info";
 
 export interface EpubOptions {
   /** The book's stable identifier (`urn:uuid:…`), so readers see a re-export as the same book. */
@@ -263,11 +263,6 @@ function blockXhtml(block: Block): string {
       return `<figure class="picture"><img src="${escapeXml(block.src)}" alt="${escapeXml(alt)}"/></figure>`;
     }
   }
-}
-
-/** `Art/Map of the island.png` → `Map of the island`. */
-export function pictureName(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").replace(/[_-]+/g, " ").trim() || "Picture";
 }
 
 function runsXhtml(runs: Run[]): string {

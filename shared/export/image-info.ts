@@ -53,3 +53,8 @@ function jpegInfo(bytes: Uint8Array): ImageInfo | null {
   }
   return null;
 }
+
+/** A picture without alt text is named by its file: `Art/Map_of the-island.png` → `Map of the island`. */
+export function pictureName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).replace(/\.[^.]+$/, "").replace(/[_-]+/g, " ").trim() || "Picture";
+}
