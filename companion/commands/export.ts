@@ -43,7 +43,7 @@ export function registerExportCommand(program: Command): void {
     .option("--chapters <list>", 'chapters to export: "all" or numbers and ranges such as 1-5,8', "all")
     .option("--trim <size>", `print trim in inches for pdf and docx: ${TRIM_SIZES.join(", ")} (default 6x9)`)
     .option("--font-size <pt>", `body text size in points for pdf and docx (${MIN_FONT_PT}–${MAX_FONT_PT})`)
-    .option("--font-dir <folder>", "a folder with your own regular, italic, bold and bold italic .ttf/.otf files for pdf (default: EB Garamond)")
+    .option("--font-dir <folder>", "a folder with your own regular, italic, bold and bold italic TrueType (.ttf) files for pdf (default: EB Garamond)")
     .option("--no-title-page", "leave out the title page (pdf and docx)")
     .option("--no-toc", "leave out the table of contents (pdf and docx)")
     .option("--contact <line>", "a line of the manuscript's contact block; repeat for each line (default: Book.md's contact, else the author)", collect)
