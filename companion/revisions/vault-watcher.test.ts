@@ -8,7 +8,7 @@ describe("isWatchedNote", () => {
   it.each([
     ["Book/Chapters/01 Storm.md", true],
     ["Inbox.md", true],
-    [".obsidian/workspace.md", false],
+    [".config-folder/workspace.md", false],
     ["Book/.bookwright/queue.md", false],
     [".trash/Old.md", false],
     ["Book/Exports/Book (md).md", false],
@@ -24,7 +24,7 @@ describe("watchVault", () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), "bookwright-watch-"));
     await mkdir(path.join(root, "Book", "Chapters"), { recursive: true });
-    await mkdir(path.join(root, ".obsidian"), { recursive: true });
+    await mkdir(path.join(root, ".trash"), { recursive: true });
   });
   afterEach(async () => {
     watcher?.close();
@@ -43,7 +43,7 @@ describe("watchVault", () => {
         if (p === "Book/Chapters/01 Storm.md") resolve();
       },
     });
-    await writeFile(path.join(root, ".obsidian", "workspace.md"), "{}");
+    await writeFile(path.join(root, ".trash", "Old chapter.md"), "gone");
     await writeFile(path.join(root, "Book", "cover.jpg"), "x");
     for (const text of ["The", "The storm", "The storm came."]) await writeFile(path.join(root, "Book", "Chapters", "01 Storm.md"), text);
     await reported;

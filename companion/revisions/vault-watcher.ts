@@ -7,6 +7,7 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
+import { clearTimeout, setTimeout } from "node:timers";
 
 export interface VaultWatcherOptions {
   /** The vault's folder on disk. */
@@ -23,7 +24,10 @@ export interface VaultWatcher {
   close(): void;
 }
 
-/** Notes are Markdown files outside hidden folders (`.obsidian`, `.trash`, `.bookwright`) and exports. */
+/**
+ * Notes are Markdown files outside hidden folders (Obsidian's configuration folder, whatever the writer
+ * named it, always starts with a dot; so do `.trash` and `.bookwright`) and outside exports.
+ */
 export function isWatchedNote(vaultPath: string): boolean {
   if (!vaultPath.toLowerCase().endsWith(".md")) return false;
   const segments = vaultPath.split("/");
@@ -32,7 +36,7 @@ export function isWatchedNote(vaultPath: string): boolean {
 
 export function watchVault(options: VaultWatcherOptions): VaultWatcher {
   const debounce = options.debounceMs ?? 1500;
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const report = (error: unknown): void => options.onError?.(error);
   // Node 20 watches subfolders recursively on Linux, macOS and Windows.
   const watcher: FSWatcher = watch(options.root, { recursive: true }, (_event, name) => {
