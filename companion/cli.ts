@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   queue: async () => [(await import("./commands/generate")).registerQueueCommand],
   check: async () => [(await import("./commands/check")).registerCheckCommand],
   export: async () => [(await import("./commands/export")).registerExportCommand],
+  companion: async () => [(await import("./commands/companion")).registerCompanionCommand],
 };
 
 /** The program with `only` registered (the command being run), or every command when it is not one of ours. */
