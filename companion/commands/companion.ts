@@ -8,6 +8,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_COMPANION_PORT } from "../../shared/companion/api";
 import { announceCaptures, RevisionEvents } from "../server/events";
 import { startServer, type RunningServer } from "../server/server";
 import { companionTokenFile, loadOrCreateToken } from "../server/token";
@@ -17,7 +18,6 @@ import { watchVault, type VaultWatcher } from "../revisions/vault-watcher";
 import type { RevisionStore } from "../revisions/types";
 import { NodeVault } from "../vault/node-vault";
 
-export const DEFAULT_COMPANION_PORT = 27125;
 const VERSION = "0.1.0";
 
 export interface CompanionOptions {

@@ -12,7 +12,7 @@ import { normalizeVaultPath, VaultError } from "../vault/vault-files";
 export const API_PREFIX = "/api/v1";
 
 /** The port the companion listens on unless told otherwise (on 127.0.0.1 only). */
-export const DEFAULT_COMPANION_PORT = 27_183;
+export const DEFAULT_COMPANION_PORT = 27_125;
 
 /** The largest request body the companion reads. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
