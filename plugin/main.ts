@@ -13,6 +13,7 @@ import { registerExportCommand } from "./commands/export";
 import { registerGenerateCommands } from "./commands/generate";
 import { registerBookCommands } from "./commands/new-book";
 import { registerRevisionCommands } from "./commands/revisions";
+import { companionFromSettings } from "./companion-client/client";
 import { EditorIdle } from "./editor-idle";
 import { QueueController } from "./queue/queue-controller";
 import { DEFAULT_SETTINGS, migrateSettings, type BookwrightSettings } from "./settings";
@@ -43,7 +44,7 @@ export default class BookwrightPlugin extends Plugin {
     registerBookStatsCommand(this, vault);
     registerBookCommands(this, { vault });
     registerGenerateCommands(this, { controller, vault, settings });
-    registerRevisionCommands(this, { vault });
+    registerRevisionCommands(this, { vault, companion: () => companionFromSettings(this.app, this.settings) });
     registerExportCommand(this, { vault, settings });
     registerQueueView(this, controller, { settings });
     registerDashboard(this, { vault, controller });

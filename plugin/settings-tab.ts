@@ -347,7 +347,7 @@ export class BookwrightSettingTab extends PluginSettingTab {
 
     new Setting(containerEl)
       .setName("Print font folder")
-      .setDesc("A vault folder with your own regular, italic, bold and bold italic TrueType (.ttf) files for PDF exports. Leave empty for EB Garamond, which is built in.")
+      .setDesc("A vault folder holding your own regular, italic, bold and bold italic .ttf files for PDF exports. Leave it empty to use the built-in book font.")
       .addText((text) =>
         text
           .setPlaceholder("Fonts")

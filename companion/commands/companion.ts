@@ -8,7 +8,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_COMPANION_PORT } from "../../shared/companion/api";
+import { DEFAULT_COMPANION_PORT } from "../../shared/companion-api/api";
 import { announceCaptures, RevisionEvents } from "../server/events";
 import { startServer, type RunningServer } from "../server/server";
 import { companionTokenFile, loadOrCreateToken } from "../server/token";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as nodePath from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CaptureResponse, DiffResponse, ListRevisionsResponse, RestoreResponse, Revision } from "../../shared/companion/api";
+import type { CaptureResponse, DiffResponse, ListRevisionsResponse, RestoreResponse, Revision } from "../../shared/companion-api/api";
 import { VaultError } from "../../shared/vault/vault-files";
 import type { RevisionSummary } from "../revisions/types";
 import { buildApp } from "./app";

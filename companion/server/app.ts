@@ -1,5 +1,5 @@
 /**
- * Builds the companion's HTTP app (Fastify with zod schemas from `shared/companion/api.ts`), without
+ * Builds the companion's HTTP app (Fastify with zod schemas from `shared/companion-api/api.ts`), without
  * listening: tests drive it with `app.inject()`, and `server.ts` listens on 127.0.0.1.
  *
  * Routes, all under `/api/v1`: `GET /health` (no token), `GET /revisions`, `POST /revisions`,
@@ -9,7 +9,7 @@
 import type { ServerResponse } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import { API_PREFIX, MAX_BODY_BYTES } from "../../shared/companion/api";
+import { API_PREFIX, MAX_BODY_BYTES } from "../../shared/companion-api/api";
 import type { VaultFiles } from "../../shared/vault/vault-files";
 import type { RevisionStore } from "../revisions/types";
 import { installErrorHandling } from "./errors";

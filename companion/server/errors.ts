@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { MAX_BODY_BYTES, type ApiError } from "../../shared/companion/api";
+import { MAX_BODY_BYTES, type ApiError } from "../../shared/companion-api/api";
 import { VaultError } from "../../shared/vault/vault-files";
 
 /** A refusal with a status and a message meant for the client. */

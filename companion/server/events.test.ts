@@ -2,7 +2,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RevisionCapturedEvent, type CaptureResponse } from "../../shared/companion/api";
+import { RevisionCapturedEvent, type CaptureResponse } from "../../shared/companion-api/api";
 import type { RevisionSummary } from "../revisions/types";
 import { announceCaptures, RevisionEvents } from "./events";
 import { MemoryRevisionStore } from "./memory-revision-store";

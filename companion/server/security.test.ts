@@ -4,7 +4,7 @@
 import * as fs from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CaptureResponse } from "../../shared/companion/api";
+import type { CaptureResponse } from "../../shared/companion-api/api";
 import { filesBelow, makeFixture, rawRequest, SECRET_TEXT, TOKEN, type Fixture, type RawResponse } from "./test-support";
 
 let f: Fixture;

@@ -1,12 +1,24 @@
 // @vitest-environment happy-dom
 import type { Command } from "obsidian";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import manifest from "../../manifest.json";
+import type { DiffResponse, RestoreResponse, RevisionSummary } from "../../shared/companion-api/api";
 import { NoteRevisions, type Revision, type RevisionInfo, type Revisions } from "../../shared/queue/revisions";
 import { installObsidianDomHelpers } from "../../test/obsidian-dom/dom-helpers";
 import { createStubApp, Modal, Notice, Plugin, type StubApp } from "../../test/obsidian-stub/obsidian";
 import { ObsidianVault } from "../vault/obsidian-vault";
-import { reasonText, registerRevisionCommands, restoreRevision, RevisionsModal, RESTORE_JOB, wordsText } from "./revisions";
+import { CompanionError } from "../companion-client/client";
+import {
+  deltaText,
+  reasonText,
+  registerRevisionCommands,
+  restoreRevision,
+  RevisionsModal,
+  RESTORE_JOB,
+  sourceText,
+  wordsText,
+  type CompanionRevisions,
+} from "./revisions";
 
 beforeAll(() => {
   installObsidianDomHelpers(window);
@@ -30,7 +42,7 @@ const AI_DRAFT = "The storm came in from the west before dawn.\n";
 
 const T0 = Date.parse("2026-03-01T09:00:00Z");
 
-async function setUp() {
+async function setUp(companion?: () => CompanionRevisions | null) {
   const app = createStubApp();
   const vault = new ObsidianVault(app);
   await vault.write("Lighthouse/Book.md", "---\nbookwright: book\ntitle: The Lighthouse Keeper\n---\n");
@@ -41,7 +53,7 @@ async function setUp() {
   await revisions.save({ notePath: STORM, text: AI_DRAFT, reason: "ai-output", jobId: "write-1", at: T0 + 60_000 });
   const plugin = new HostPlugin(app, manifest);
   plugin.load();
-  registerRevisionCommands(plugin, { vault, now: () => T0 + 3_600_000 });
+  registerRevisionCommands(plugin, { vault, now: () => T0 + 3_600_000, ...(companion ? { companion } : {}) });
   return { app, vault, plugin, revisions };
 }
 
@@ -212,6 +224,129 @@ describe("revision descriptions", () => {
       "2,850 words, 120 more than now",
       "1 word, 1,199 fewer than now",
       "10 words, as many as now",
+    ]);
+  });
+});
+
+const SUMMARIES: RevisionSummary[] = [
+  { id: "rev-2", note: STORM, createdAt: new Date(T0 + 60_000).toISOString(), source: "watcher", words: 14, wordDelta: 3, bytes: 90 },
+  { id: "rev-1", note: STORM, createdAt: new Date(T0).toISOString(), source: "plugin", words: 11, wordDelta: 0, bytes: 80, label: "before AI write" },
+];
+
+const DIFF: DiffResponse = {
+  revision: SUMMARIES[1]!,
+  against: "current",
+  ops: [
+    { op: "equal", text: "The storm came " },
+    { op: "delete", text: "at dawn" },
+    { op: "insert", text: "in from the west" },
+    { op: "equal", text: ".\n" },
+  ],
+  words: { against: 5, revision: 7, inserted: 4, deleted: 2 },
+};
+
+function fakeCompanion(overrides: Partial<CompanionRevisions> = {}) {
+  const restored: RestoreResponse = {
+    before: { revision: { ...SUMMARIES[0]!, id: "rev-3" }, created: true },
+    restored: { revision: { ...SUMMARIES[1]!, id: "rev-4", source: "restore" }, created: true },
+  };
+  return {
+    health: vi.fn(() => Promise.resolve({ ok: true as const, version: "0.1.0", vaultPath: "/vault" })),
+    listRevisions: vi.fn(() => Promise.resolve({ note: STORM, revisions: SUMMARIES })),
+    diff: vi.fn(() => Promise.resolve(DIFF)),
+    restore: vi.fn(() => Promise.resolve(restored)),
+    ...overrides,
+  } satisfies CompanionRevisions;
+}
+
+describe("Show revisions with the companion", () => {
+  it("lists the companion's revisions with their time, source and word delta", async () => {
+    const companion = fakeCompanion();
+    const { app, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    expect(companion.listRevisions).toHaveBeenCalledWith(STORM, { limit: 200 });
+    expect(content(modal).find("p")?.getText()).toBe("Revisions kept by the companion, newest first.");
+    expect(descriptions(modal)).toEqual([
+      "Saved edit · 14 words, 3 more than the revision before",
+      "Kept by Bookwright · 11 words, as many as the revision before · before AI write",
+    ]);
+    expect(rows(modal).every((r) => (r.find(".setting-item-name")?.getText() ?? "").length > 0)).toBe(true);
+  });
+
+  it("compares a revision with the chapter now, side by side", async () => {
+    const companion = fakeCompanion();
+    const { app, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    press(rows(modal)[1]!, "Compare");
+    await vi.waitFor(() => expect(content(modal).find(".bookwright-revision-diff")).not.toBeNull());
+    expect(companion.diff).toHaveBeenCalledWith("rev-1");
+    const now = content(modal).find(".bookwright-revision-diff-now");
+    const then = content(modal).find(".bookwright-revision-diff-revision");
+    expect(now.find(".bookwright-diff")?.getText()).toBe("The storm came at dawn.\n");
+    expect(now.findAll("del.bookwright-diff-removed").map((d) => d.getText())).toEqual(["at dawn"]);
+    expect(now.findAll("ins")).toEqual([]);
+    expect(then.find(".bookwright-diff")?.getText()).toBe("The storm came in from the west.\n");
+    expect(then.findAll("ins.bookwright-diff-added").map((d) => d.getText())).toEqual(["in from the west"]);
+    expect(content(modal).getText()).toContain("Restoring it would remove 2 words and add 4.");
+    // Compare again hides it.
+    press(rows(modal)[1]!, "Compare");
+    expect(content(modal).find(".bookwright-revision-diff")).toBeNull();
+  });
+
+  it("restores through the companion after confirming", async () => {
+    const companion = fakeCompanion();
+    const { app, vault, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    press(rows(modal)[1]!, "Restore");
+    const confirm = Modal.showing[1]!;
+    expect(content(confirm).getText()).toContain("The companion keeps its current text as a revision first");
+    press(content(confirm), "Restore");
+    await settled();
+    await modal.rendered;
+    expect(companion.restore).toHaveBeenCalledWith("rev-1");
+    expect(Notice.messages).toHaveLength(1);
+    expect(Notice.messages[0]).toMatch(/^Restored the revision from .+\. The text it replaced is kept as a revision\.$/);
+    // The companion wrote the note, not the plugin.
+    expect(await vault.read(STORM)).toBe(CURRENT);
+    expect(companion.listRevisions).toHaveBeenCalledTimes(2);
+  });
+
+  it("says why in one line and lists the vault's revisions when the companion does not answer", async () => {
+    const companion = fakeCompanion({
+      health: () => Promise.reject(new CompanionError("the companion is not running at http://127.0.0.1:27125; start it", null)),
+    });
+    const { app, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    const lines = content(modal).findAll("p").map((p) => p.getText());
+    expect(lines).toEqual([
+      "The companion did not answer (the companion is not running at http://127.0.0.1:27125; start it); showing the revisions kept in the vault.",
+      "Newest first. The chapter has 5 words now.",
+    ]);
+    expect(descriptions(modal)).toEqual(["AI draft · 9 words, 4 more than now", "Before an AI write · 3 words, 2 fewer than now"]);
+  });
+
+  it("falls back too when the chosen token secret is gone", async () => {
+    const { app, plugin } = await setUp(() => {
+      throw new CompanionError('the secret "gone" chosen for the companion token is empty or gone; choose it again in settings', null);
+    });
+    const modal = await openModal(app, plugin);
+    expect(content(modal).find(".bookwright-revisions-fallback")?.getText()).toContain('the secret "gone" chosen for the companion token is empty or gone');
+    expect(rows(modal)).toHaveLength(2);
+  });
+
+  it("lists only the vault's revisions, without a word about it, when no companion is set up", async () => {
+    const { app, plugin } = await setUp(() => null);
+    const modal = await openModal(app, plugin);
+    expect(content(modal).find(".bookwright-revisions-fallback")).toBeNull();
+    expect(rows(modal)).toHaveLength(2);
+  });
+
+  it("describes sources and word deltas", () => {
+    expect((["plugin", "watcher", "restore", "cli"] as const).map(sourceText)).toEqual(["Kept by Bookwright", "Saved edit", "Restore", "Kept from the command line"]);
+    expect([deltaText(2730, 120), deltaText(1, -1200), deltaText(10, 0)]).toEqual([
+      "2,730 words, 120 more than the revision before",
+      "1 word, 1,200 fewer than the revision before",
+      "10 words, as many as the revision before",
     ]);
   });
 });

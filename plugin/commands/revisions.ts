@@ -3,17 +3,33 @@
  * and each AI draft), newest first, to open or restore. A restore is itself a write that replaces the
  * writer's text, so it follows the queue's rules for one: the text it replaces is saved as a revision
  * first, and the swap happens only if the chapter still holds exactly that text.
+ *
+ * When the companion is set up (a token secret chosen) and answers, the list is the companion's instead:
+ * every revision it kept (before AI writes, the writer's own edits its watcher saw, restores), each with
+ * a side-by-side word diff against the chapter now, and a restore the companion does itself. When it does
+ * not answer, the modal says so in one line and lists the revisions kept in the vault.
  */
 import { Modal, Notice, Setting, type App, type Plugin, type TFile } from "obsidian";
 import { findFrontmatter } from "../../shared/book/frontmatter";
 import { WordCounter } from "../../shared/book/words";
+// The lint pattern meant for companion/ (the server) also catches shared/companion/ and plugin/companion/.
+import type { DiffResponse, RevisionSummary } from "../../shared/companion-api/api";
 import { NoteRevisions, type RevisionInfo, type Revisions } from "../../shared/queue/revisions";
 import { bodyOf } from "../../shared/queue/safe-write";
 import type { VaultFiles } from "../../shared/vault/vault-files";
+import type { CompanionClient } from "../companion-client/client";
 import { bookFolderOf } from "./book-stats";
+
+/** What the modal asks of the companion. */
+export type CompanionRevisions = Pick<CompanionClient, "health" | "listRevisions" | "diff" | "restore">;
 
 export interface RevisionCommandDeps {
   vault: VaultFiles;
+  /**
+   * The companion client for the current settings (`companionFromSettings`), null when none is set up;
+   * may throw when the chosen token secret is gone. Without it only the vault's revisions are listed.
+   */
+  companion?: () => CompanionRevisions | null;
   /** The clock for the revision a restore saves; Date.now unless a test sets it. */
   now?: () => number;
 }
@@ -49,6 +65,26 @@ export function wordsText(words: number, currentWords: number): string {
   const delta = words - currentWords;
   const comparison = delta === 0 ? "as many as now" : `${numbers.format(Math.abs(delta))} ${delta > 0 ? "more" : "fewer"} than now`;
   return `${numbers.format(words)} word${words === 1 ? "" : "s"}, ${comparison}`;
+}
+
+/** Where a companion revision came from, in words. */
+export function sourceText(source: RevisionSummary["source"]): string {
+  switch (source) {
+    case "plugin":
+      return "Kept by Bookwright";
+    case "watcher":
+      return "Saved edit";
+    case "restore":
+      return "Restore";
+    case "cli":
+      return "Kept from the command line";
+  }
+}
+
+/** "2,730 words, 120 more than the revision before". */
+export function deltaText(words: number, wordDelta: number): string {
+  const change = wordDelta === 0 ? "as many as the revision before" : `${numbers.format(Math.abs(wordDelta))} ${wordDelta > 0 ? "more" : "fewer"} than the revision before`;
+  return `${numbers.format(words)} word${words === 1 ? "" : "s"}, ${change}`;
 }
 
 function timeText(at: number): string {
@@ -153,19 +189,49 @@ export class RevisionsModal extends Modal {
 
   private async draw(): Promise<void> {
     const generation = ++this.generation;
+    let unreachable: string | null = null;
+    let client: CompanionRevisions | null = null;
+    try {
+      client = this.deps.companion?.() ?? null;
+    } catch (error) {
+      unreachable = messageOf(error);
+    }
+    if (client) {
+      try {
+        await client.health();
+        const { revisions } = await client.listRevisions(this.notePath, { limit: 200 });
+        if (generation !== this.generation) return;
+        this.drawCompanion(client, revisions);
+        return;
+      } catch (error) {
+        unreachable = messageOf(error);
+      }
+    }
+    await this.drawVault(generation, unreachable);
+  }
+
+  /** The revisions kept in the vault, after a line saying why the companion's are not shown (if it failed). */
+  private async drawVault(generation: number, unreachable: string | null): Promise<void> {
     const el = this.contentEl;
     let list: RevisionInfo[];
     let currentWords: number;
+    const fallbackLine = () => {
+      if (unreachable !== null) {
+        el.createEl("p", { cls: "bookwright-revisions-fallback", text: `The companion did not answer (${unreachable}); showing the revisions kept in the vault.` });
+      }
+    };
     try {
       [list, currentWords] = await Promise.all([this.revisions.list(this.notePath), this.deps.vault.read(this.notePath).then(proseWords)]);
     } catch (error) {
       if (generation !== this.generation) return;
       el.empty();
+      fallbackLine();
       el.createEl("p", { cls: "bookwright-revisions-error", text: `Could not list the revisions: ${messageOf(error)}` });
       return;
     }
     if (generation !== this.generation) return;
     el.empty();
+    fallbackLine();
     if (list.length === 0) {
       el.createEl("p", { cls: "bookwright-muted", text: "No revisions of this chapter yet. Bookwright keeps one before each AI write and one of each AI draft." });
       return;
@@ -193,9 +259,73 @@ export class RevisionsModal extends Modal {
         .addButton((b) =>
           b
             .setButtonText("Restore")
-            .onClick(() => new ConfirmRestoreModal(this.app, when, () => this.restore(revision, when)).open()),
+            .onClick(() => new ConfirmRestoreModal(this.app, VAULT_RESTORE_TEXT(when), () => this.restore(revision, when)).open()),
         );
     }
+  }
+
+  /** The companion's revisions, newest first, each with Compare (a word diff against now) and Restore. */
+  private drawCompanion(client: CompanionRevisions, list: RevisionSummary[]): void {
+    const el = this.contentEl;
+    el.empty();
+    if (list.length === 0) {
+      el.createEl("p", { cls: "bookwright-muted", text: "The companion has no revisions of this chapter yet. It keeps one whenever the chapter is saved." });
+      return;
+    }
+    el.createEl("p", { cls: "bookwright-muted", text: "Revisions kept by the companion, newest first." });
+    const items = el.createDiv({ cls: "bookwright-revision-list" });
+    for (const revision of list) {
+      const when = timeText(Date.parse(revision.createdAt));
+      const row = items.createDiv({ cls: "bookwright-companion-revision" });
+      let diffEl: HTMLElement | null = null;
+      const label = revision.label !== undefined && revision.label !== "" ? ` · ${revision.label}` : "";
+      new Setting(row)
+        .setClass("bookwright-revision")
+        .setName(when)
+        .setDesc(`${sourceText(revision.source)} · ${deltaText(revision.words, revision.wordDelta)}${label}`)
+        .addButton((b) =>
+          b
+            .setButtonText("Compare")
+            .setTooltip("Show what restoring this revision would change")
+            .onClick(async () => {
+              if (diffEl) {
+                diffEl.remove();
+                diffEl = null;
+                return;
+              }
+              const box = row.createDiv({ cls: "bookwright-revision-diff-box" });
+              diffEl = box;
+              box.createEl("p", { cls: "bookwright-muted", text: "Comparing…" });
+              try {
+                const diff = await client.diff(revision.id);
+                box.empty();
+                drawDiff(box, diff);
+              } catch (error) {
+                box.empty();
+                box.createEl("p", { cls: "bookwright-revisions-error", text: `Could not compare: ${messageOf(error)}` });
+              }
+            }),
+        )
+        .addButton((b) =>
+          b
+            .setButtonText("Restore")
+            .onClick(() => new ConfirmRestoreModal(this.app, COMPANION_RESTORE_TEXT(when), () => this.restoreFromCompanion(client, revision, when)).open()),
+        );
+    }
+  }
+
+  private async restoreFromCompanion(client: CompanionRevisions, revision: RevisionSummary, when: string): Promise<void> {
+    try {
+      const { before } = await client.restore(revision.id);
+      new Notice(
+        before === null
+          ? `Restored the revision from ${when}.`
+          : `Restored the revision from ${when}. The text it replaced is kept as a revision.`,
+      );
+    } catch (error) {
+      new Notice(`Could not restore the revision: ${messageOf(error)}`);
+    }
+    await this.render();
   }
 
   private async restore(revision: RevisionInfo, when: string): Promise<void> {
@@ -214,11 +344,48 @@ export class RevisionsModal extends Modal {
   }
 }
 
+const VAULT_RESTORE_TEXT = (when: string) =>
+  `The chapter's text is replaced by the revision from ${when}. Its properties stay as they are, and its current text is kept as a revision first, so you can go back.`;
+const COMPANION_RESTORE_TEXT = (when: string) =>
+  `The chapter, properties included, is replaced by the revision from ${when}. The companion keeps its current text as a revision first, so you can go back.`;
+
+/**
+ * A word diff side by side: the chapter now on the left with what a restore would remove struck through,
+ * the revision on the right with what it would add marked.
+ */
+export function drawDiff(el: HTMLElement, diff: DiffResponse): void {
+  const { inserted, deleted } = diff.words;
+  el.createEl("p", {
+    cls: "bookwright-muted",
+    text:
+      inserted === 0 && deleted === 0
+        ? "The revision's words are the chapter's words now."
+        : `Restoring it would remove ${numbers.format(deleted)} word${deleted === 1 ? "" : "s"} and add ${numbers.format(inserted)}.`,
+  });
+  const sides = el.createDiv({ cls: "bookwright-revision-diff" });
+  const now = sides.createDiv({ cls: "bookwright-revision-diff-side bookwright-revision-diff-now" });
+  now.createDiv({ cls: "bookwright-revision-diff-heading", text: "Now" });
+  const nowText = now.createDiv({ cls: "bookwright-diff" });
+  const then = sides.createDiv({ cls: "bookwright-revision-diff-side bookwright-revision-diff-revision" });
+  then.createDiv({ cls: "bookwright-revision-diff-heading", text: "This revision" });
+  const thenText = then.createDiv({ cls: "bookwright-diff" });
+  for (const op of diff.ops) {
+    if (op.op === "equal") {
+      nowText.createSpan({ text: op.text });
+      thenText.createSpan({ text: op.text });
+    } else if (op.op === "delete") {
+      nowText.createEl("del", { cls: "bookwright-diff-removed", text: op.text });
+    } else {
+      thenText.createEl("ins", { cls: "bookwright-diff-added", text: op.text });
+    }
+  }
+}
+
 /** Asks before a restore: it replaces the chapter's text (recoverably, but the writer should mean it). */
 class ConfirmRestoreModal extends Modal {
   constructor(
     app: App,
-    private readonly when: string,
+    private readonly text: string,
     private readonly onConfirm: () => Promise<void>,
   ) {
     super(app);
@@ -226,9 +393,7 @@ class ConfirmRestoreModal extends Modal {
 
   override onOpen(): void {
     this.setTitle("Restore this revision?");
-    this.contentEl.createEl("p", {
-      text: `The chapter's text is replaced by the revision from ${this.when}. Its properties stay as they are, and its current text is kept as a revision first, so you can go back.`,
-    });
+    this.contentEl.createEl("p", { text: this.text });
     new Setting(this.contentEl)
       .addButton((b) => b.setButtonText("Cancel").onClick(() => this.close()))
       .addButton((b) =>

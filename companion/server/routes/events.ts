@@ -6,7 +6,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { clearInterval, setInterval } from "node:timers";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { REVISION_CAPTURED_EVENT, RevisionCapturedEvent } from "../../../shared/companion/api";
+import { REVISION_CAPTURED_EVENT, RevisionCapturedEvent } from "../../../shared/companion-api/api";
 import type { RevisionSummary } from "../../revisions/types";
 import type { RevisionEvents } from "../events";
 

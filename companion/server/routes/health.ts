@@ -1,6 +1,6 @@
 /** `GET /health`: the one route that needs no token, so the plugin can tell "not running" from "wrong token". */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { HealthResponse } from "../../../shared/companion/api";
+import { HealthResponse } from "../../../shared/companion-api/api";
 
 export interface HealthRoutesOptions {
   version: string;

@@ -14,7 +14,7 @@ import {
   RestoreResponse,
   RevisionParams,
   RevisionResponse,
-} from "../../../shared/companion/api";
+} from "../../../shared/companion-api/api";
 import { changedWords, diffWords } from "../../../shared/diff/word-diff";
 import { VaultError, type VaultFiles } from "../../../shared/vault/vault-files";
 import type { CaptureResult, Revision, RevisionStore } from "../../revisions/types";
