@@ -3,6 +3,7 @@
  * returns the median of each and the median of the per-pair ratios. Pairing cancels slow drift and a
  * neighbour's burst of load on this shared machine; medians shrug off the outliers that remain.
  */
+export { seededRandom } from "../shared/util/seeded-random";
 export async function pairedRatio(task: () => Promise<unknown>, baseline: () => Promise<unknown>, { warmup = 3, runs = 25 } = {}): Promise<{ taskMs: number; baselineMs: number; ratio: number }> {
   for (let i = 0; i < warmup; i++) {
     await task();
@@ -30,14 +31,3 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-/** Deterministic PRNG (mulberry32), so synthetic fixtures are the same in every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

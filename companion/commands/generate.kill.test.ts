@@ -27,6 +27,7 @@ import { bodyOf } from "../../shared/queue/safe-write";
 import { bundleCli, startCli, type CliExit, type CliProcess } from "../../test/cli-process";
 import { startFakeAnthropic, type FakeAnthropic } from "../../test/fake-anthropic/server";
 import { NodeVault } from "../vault/node-vault";
+import { seededRandom } from "../../shared/util/seeded-random";
 
 const BOOK = "The Salt Road";
 const CHAPTERS = [1, 2, 3];
@@ -42,17 +43,6 @@ const MODES: readonly BatchMode[] = ["sequential", "plan-ahead"];
 
 const SEED = process.env.BOOKWRIGHT_CRASH_SEED !== undefined ? Number(process.env.BOOKWRIGHT_CRASH_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface TrialPlan {
   index: number;
@@ -71,7 +61,7 @@ interface TrialPlan {
 function planTrials(seed: number): TrialPlan[] {
   const perMode = TRIALS / MODES.length;
   return Array.from({ length: TRIALS }, (_, index) => {
-    const random = seeded(seed ^ Math.imul(index + 1, 0x9e3779b1));
+    const random = seededRandom(seed ^ Math.imul(index + 1, 0x9e3779b1));
     const stratum = Math.floor(index / MODES.length);
     const killAt = [(stratum + random()) / perMode];
     if (index % 3 === 2) killAt.push(random() * 0.75);

@@ -11,6 +11,10 @@ import * as nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../db/database";
 import { SqliteRevisionStore } from "./sqlite-revision-store";
+import { seededRandom } from "../../shared/util/seeded-random";
+
+/** Re-exported for the revision tests and the companion benchmark. */
+export { seededRandom };
 
 const CORPUS_FILE = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 
@@ -38,17 +42,6 @@ export interface StorageReport {
   deltas: number;
 }
 
-/** mulberry32: a small seeded generator, the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The novel's opening chapters from "It is a truth universally acknowledged", about `words` words, one paragraph a line. */
 export function corpusChapter(words = 5000): string {

@@ -5,6 +5,7 @@
  * the same book draws the same picture every time it is opened, and tests can pin it down. Drawing is an
  * SVG built with Obsidian's `createSvg`, styled by classes.
  */
+import { seededRandom } from "../../shared/util/seeded-random";
 
 /** A character as the graph needs it. */
 export interface CharacterInput {
@@ -130,7 +131,7 @@ export function linkTarget(link: string): string {
 export function layoutGraph(nodes: GraphNode[], edges: GraphEdge[], options: LayoutOptions): GraphLayout {
   const { width, height } = options;
   const iterations = options.iterations ?? 300;
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const most = Math.max(1, ...nodes.map((n) => n.appearances));
   const placed: PlacedNode[] = [...nodes]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -262,17 +263,6 @@ export function renderCharacterGraph(el: HTMLElement, graph: GraphLayout, action
   return svg;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same starting positions on every device. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { changedWords, diffWords, tokenize, type DiffOp } from "./word-diff";
+import { seededRandom } from "../util/seeded-random";
 
 const side = (ops: readonly DiffOp[], keep: "insert" | "delete"): string =>
   ops.filter((o) => o.op === "equal" || o.op === keep).map((o) => o.text).join("");
@@ -17,16 +18,10 @@ function expectValid(a: string, b: string, ops: readonly DiffOp[], tidy = true):
   }
 }
 
-/** mulberry32: a small seeded generator, so the long texts are the same on every run. */
+/** Whole numbers from the shared seeded generator, so the long texts are the same on every run. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = seededRandom(seed);
+  return () => Math.floor(next() * 4294967296);
 }
 
 const changes = (ops: readonly DiffOp[]): DiffOp[] => ops.filter((o) => o.op !== "equal");

@@ -3,6 +3,8 @@
  * test set: establish a fact early, contradict it later. Each plant is a pair of sentences inserted at
  * paragraph breaks, so the prose around them is the writer's own and the answer key is exact.
  */
+import { seededRandom } from "../util/seeded-random";
+
 export interface PlantableChapter {
   chapter: number;
   body: string;
@@ -20,16 +22,6 @@ export interface Plant {
 const COLOURS = ["grey", "brown", "green", "blue", "hazel", "black"];
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-/** A deterministic PRNG, so a seed gives the same plants every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` plants over the given characters: each fact lands in the first third of the book, its
@@ -43,7 +35,7 @@ export function plantContradictions(
 ): { chapters: PlantableChapter[]; plants: Plant[] } {
   if (chapters.length < 2) throw new Error(`planting contradictions needs at least 2 chapters; the book has ${chapters.length}`);
   if (characters.length === 0) throw new Error("planting contradictions needs at least one character name (from the codex)");
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!;
   const sorted = [...chapters].sort((a, b) => a.chapter - b.chapter);
   const early = sorted.slice(0, Math.max(1, Math.floor(sorted.length / 3)));
