@@ -13,7 +13,7 @@ import { registerExportCommand } from "./commands/export";
 import { registerGenerateCommands } from "./commands/generate";
 import { registerBookCommands } from "./commands/new-book";
 import { registerRevisionCommands } from "./commands/revisions";
-import { companionFromSettings } from "./companion-client/client";
+import { companionFromSettings } from "./local-service/client";
 import { EditorIdle } from "./editor-idle";
 import { QueueController } from "./queue/queue-controller";
 import { DEFAULT_SETTINGS, migrateSettings, type BookwrightSettings } from "./settings";

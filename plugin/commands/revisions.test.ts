@@ -7,7 +7,7 @@ import { NoteRevisions, type Revision, type RevisionInfo, type Revisions } from 
 import { installObsidianDomHelpers } from "../../test/obsidian-dom/dom-helpers";
 import { createStubApp, Modal, Notice, Plugin, type StubApp } from "../../test/obsidian-stub/obsidian";
 import { ObsidianVault } from "../vault/obsidian-vault";
-import { CompanionError } from "../companion-client/client";
+import { CompanionError } from "../local-service/client";
 import {
   deltaText,
   reasonText,

@@ -17,7 +17,7 @@ import type { DiffResponse, RevisionSummary } from "../../shared/companion-api/a
 import { NoteRevisions, type RevisionInfo, type Revisions } from "../../shared/queue/revisions";
 import { bodyOf } from "../../shared/queue/safe-write";
 import type { VaultFiles } from "../../shared/vault/vault-files";
-import type { CompanionClient } from "../companion-client/client";
+import type { CompanionClient } from "../local-service/client";
 import { bookFolderOf } from "./book-stats";
 
 /** What the modal asks of the companion. */
