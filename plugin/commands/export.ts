@@ -14,6 +14,7 @@ import type { VaultFiles } from "../../shared/vault/vault-files";
 import { loadBundledFonts } from "../export/bundled-fonts";
 import { DEFAULT_SETTINGS, type BookwrightSettings } from "../settings";
 import { bookFolderOf } from "./book-stats";
+import { fieldError } from "./field-error";
 
 export interface ExportCommandDeps {
   vault: VaultFiles;
@@ -244,16 +245,4 @@ export class ExportModal extends Modal {
 function chapterError(text: string): string | null {
   const selection = parseChapterSelection(text);
   return "error" in selection ? selection.error : null;
-}
-
-/** A line under a field for what is wrong with it; empty (and hidden) while nothing is. */
-function fieldError(setting: Setting): (message: string | null) => void {
-  const el = setting.infoEl.createDiv({ cls: "bookwright-field-error", attr: { "aria-live": "polite" } });
-  el.hide();
-  const input = setting.controlEl.querySelector("input");
-  return (message) => {
-    el.setText(message ?? "");
-    el.toggle(message !== null);
-    input?.setAttr("aria-invalid", message !== null);
-  };
 }

@@ -11,6 +11,7 @@ import { loadBook } from "../../shared/book/scan";
 import { importManuscript, writeBookFolder, type ImportedManuscript, type WrittenBook } from "../../shared/import/import-manuscript";
 import { joinVaultPath, normalizeVaultPath, VaultError, type VaultFiles } from "../../shared/vault/vault-files";
 import { bookFolderOf } from "./book-stats";
+import { fieldError } from "./field-error";
 
 export interface BookCommandDeps {
   vault: VaultFiles;
@@ -221,18 +222,6 @@ async function openNote(app: App, path: string): Promise<void> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** A line under a field for what is wrong with it; empty (and hidden) while nothing is. */
-function fieldError(setting: Setting): (message: string | null) => void {
-  const el = setting.infoEl.createDiv({ cls: "bookwright-field-error", attr: { "aria-live": "polite" } });
-  el.hide();
-  const input = setting.controlEl.querySelector("input");
-  return (message) => {
-    el.setText(message ?? "");
-    el.toggle(message !== null);
-    input?.setAttr("aria-invalid", message !== null);
-  };
 }
 
 /** A whole number from the field, null when it is blank, NaN when it is not a whole number ≥ 0. */
