@@ -120,11 +120,23 @@ describe("scanBooks", () => {
       "Saga/One/c1.md": chapter(1, "A", "x"),
       "Saga/Two/Book.md": "---\nbookwright: book\ntitle: Two\n---\n",
       "Saga/Two/c1.md": chapter(1, "B", "y z"),
+      "Saga/Characters/Mara.md": "---\nbookwright: character\nname: Mara\n---\n",
+      "Saga/Series Bible.md": "---\nbookwright: story-bible\n---\nThe sea remembers.\n",
+      "Saga/loose chapter.md": chapter(2, "D", "v"),
       "Stray/c.md": chapter(1, "C", "w"),
+      "Stray/Who.md": "---\nbookwright: character\nname: Who\n---\n",
     });
-    const { books, diagnostics } = await scanBooks(vault);
+    const { books, outside, diagnostics } = await scanBooks(vault);
     expect(books.map((b) => [b.meta.title, b.chapters.map((c) => c.title)])).toEqual([["One", ["A"]], ["Two", ["B"]]]);
+    // The series folder's shared notes belong to no book and are not complained about.
+    expect(outside.map((n) => [n.path, n.kind])).toEqual([
+      ["Saga/Characters/Mara.md", "character"],
+      ["Saga/Series Bible.md", "story-bible"],
+      ["Saga/Series.md", "series"],
+    ]);
     expect(diagnostics.map(formatDiagnostic)).toEqual([
+      "warning: Saga/loose chapter.md (bookwright): a 'chapter' note outside any book folder; expected it inside a folder with a 'bookwright: book' note",
+      "warning: Stray/Who.md (bookwright): a 'character' note outside any book folder; expected it inside a folder with a 'bookwright: book' or 'bookwright: series' note",
       "warning: Stray/c.md (bookwright): a 'chapter' note outside any book folder; expected it inside a folder with a 'bookwright: book' note",
     ]);
   });

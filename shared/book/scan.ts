@@ -68,6 +68,11 @@ export interface BookInfo {
 
 export interface ScanResult {
   books: BookInfo[];
+  /**
+   * Bookwright notes outside every book folder: series notes, and what a series folder holds beside its
+   * books (the series bible, series-wide characters). Validated like a book's notes, by path.
+   */
+  outside: NoteInfo[];
   /** Problems outside any book (unreadable notes, Bookwright notes with no book). */
   diagnostics: Diagnostic[];
 }
@@ -119,14 +124,29 @@ export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions>
   // Deepest folder first, so a note belongs to the innermost book that contains it.
   const folders = [...bookFolders.keys()].sort((a, b) => b.length - a.length);
   const members = new Map<string, ReadNote[]>(folders.map((f) => [f, []]));
+  // A series folder holds its books and, beside them, what they share: the series bible and characters.
+  const seriesFolders = notes.filter((n) => n.data?.bookwright === "series").map((n) => parentFolder(n.path));
+  const outside: NoteInfo[] = [];
   for (const note of notes) {
     const folder = folders.find((f) => isInFolder(note.path, f));
     if (folder === undefined) {
-      const kind = note.data?.bookwright;
-      if (typeof kind === "string" && kind !== "series") {
-        loose.push({ severity: "warning", path: note.path, field: "bookwright", message: `a '${kind}' note outside any book folder; expected it inside a folder with a 'bookwright: book' note` });
-      }
       loose.push(...note.diagnostics);
+      const kind = note.data?.bookwright;
+      if (kind === undefined) continue;
+      const known = typeof kind === "string" && (NOTE_KINDS as readonly string[]).includes(kind);
+      if (!known || kind === "book") {
+        loose.push({ severity: "warning", path: note.path, field: "bookwright", message: `unknown note kind ${JSON.stringify(kind)}; expected one of ${NOTE_KINDS.join(", ")}` });
+        continue;
+      }
+      const shared = kind === "series" || ((kind === "character" || kind === "story-bible") && seriesFolders.some((s) => isInFolder(note.path, s)));
+      if (!shared) {
+        const where = kind === "character" || kind === "story-bible" ? "a folder with a 'bookwright: book' or 'bookwright: series' note" : "a folder with a 'bookwright: book' note";
+        loose.push({ severity: "warning", path: note.path, field: "bookwright", message: `a '${kind}' note outside any book folder; expected it inside ${where}` });
+        continue;
+      }
+      const result = validateLeniently(schemaByKind[kind as NoteKind], note.data!, { path: note.path, text: note.text, block: note.block });
+      loose.push(...result.diagnostics);
+      outside.push({ path: note.path, kind: kind as NoteKind, meta: result.value });
       continue;
     }
     members.get(folder)!.push(note);
@@ -134,7 +154,7 @@ export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions>
   const books = [...bookFolders.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([folder, index]) => buildBook(folder, index, members.get(folder)!));
-  return { books, diagnostics: loose };
+  return { books, outside: outside.sort((a, b) => a.path.localeCompare(b.path)), diagnostics: loose };
 }
 
 /** Reads the one book whose folder (or index note) is `folderOrIndex`. Throws when there is none. */
