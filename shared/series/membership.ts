@@ -72,7 +72,8 @@ export async function promoteCharacter(vault: VaultFiles, series: SeriesInfo, ch
   const text = await vault.read(characterPath);
   const meta = parseFrontmatter(characterPath, text).data;
   if (meta === null) throw new Error(`${characterPath}: its frontmatter cannot be read, so it is left where it is`);
-  const tag = (value: unknown) => (Array.isArray(value) ? value.map((e) => (typeof e === "object" && e !== null && !("book" in e) ? { book: book.meta.title, ...e } : e)) : value);
+  // Entries say which book they came from once they live in the series note (chapters restart per book).
+  const tag = (value: unknown): unknown => (Array.isArray(value) ? (value as unknown[]).map((e) => (typeof e === "object" && e !== null && !("book" in e) ? { book: book.meta.title, ...e } : e)) : value);
   const name = (typeof meta.name === "string" && meta.name.trim()) || baseName(characterPath).replace(/\.md$/i, "");
   const aliases = readList(meta.aliases);
   const keys = [name, ...aliases].map((n) => n.toLowerCase());

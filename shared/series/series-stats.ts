@@ -104,7 +104,7 @@ export function seriesStats(series: SeriesInfo): SeriesStats {
     books,
     chapters: books.reduce((n, b) => n + b.chapters, 0),
     words: books.reduce((n, b) => n + b.words, 0),
-    targetWords: targets.every((t) => t !== null) && targets.length > 0 ? targets.reduce((n, t) => n + t!, 0) : null,
+    targetWords: targets.every((t) => t !== null) && targets.length > 0 ? targets.reduce((n, t) => n + t, 0) : null,
     characters: characters.sort((a, b) => b.appearances - a.appearances || a.name.localeCompare(b.name)),
   };
 }

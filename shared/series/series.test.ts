@@ -178,7 +178,7 @@ describe("moving books and characters", () => {
     expect(second).toEqual({ path: first.path, merged: true });
     const s = await loadSeries(vault, TRILOGY_FOLDER);
     const note = s.characters.find((c) => c.meta?.name === "George Wickham")!;
-    const appearances = (note.meta as { appearances: { book: string; chapter: number }[] }).appearances;
+    const appearances = note.meta?.appearances as { book: string; chapter: number }[];
     expect(appearances.map((a) => a.book)).toEqual([TRILOGY_BOOKS[1], TRILOGY_BOOKS[2]]);
     expect(seriesStats(s).characters.filter((c) => c.name === "George Wickham")).toMatchObject([{ seriesWide: true, books: [1, 2, 3] }]);
     expect(await vault.exists(three)).toBe(false);
