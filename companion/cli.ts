@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Record<string, () => Promise<Register[]>> = {
   stats: async () => [(await import("./commands/stats")).registerStatsCommand],
+  series: async () => [(await import("./commands/series")).registerSeriesCommand],
   import: async () => [(await import("./commands/import")).registerImportCommand],
   eval: async () => [(await import("./commands/eval")).registerEvalCommand],
   generate: async () => [(await import("./commands/generate")).registerGenerateCommand],

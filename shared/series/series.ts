@@ -163,12 +163,13 @@ export async function scanSeries(vault: VaultFiles, options: Partial<ScanOptions
 }
 
 /**
- * The one series whose folder (or series note) is `folderOrIndex`, read from the whole vault (its books
- * may live anywhere). Throws, naming what was found, when there is none.
+ * The one series whose folder (or series note) is `folderOrIndex`, read from the whole vault by default
+ * (its books may live anywhere; `options.folder` narrows the scan). Throws, naming what was found, when
+ * there is none.
  */
 export async function loadSeries(vault: VaultFiles, folderOrIndex: string, options: Partial<ScanOptions> = {}): Promise<SeriesInfo> {
   const path = normalizeVaultPath(folderOrIndex);
-  const { series } = await scanSeries(vault, { ...options, folder: "" });
+  const { series } = await scanSeries(vault, { folder: "", ...options });
   const found = series.find((s) => s.indexPath === path || s.folder === path) ?? series.find((s) => namesNote(linkTarget(path), s.indexPath, s.meta.title));
   if (!found) {
     const names = series.map((s) => s.indexPath).join(", ");

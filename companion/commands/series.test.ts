@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { importManuscript } from "../../shared/import/import-manuscript";
+import { TRILOGY_FOLDER, trilogyFiles } from "../../shared/testing/series-fixture";
+import { registerSeriesCommand } from "./series";
+
+const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
+
+async function runSeries(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((text: string) => void out.push(text));
+  const error = vi.spyOn(console, "error").mockImplementation((text: string) => void err.push(text));
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    const program = new Command("bookwright").exitOverride();
+    registerSeriesCommand(program);
+    await program.parseAsync(["series", ...args], { from: "user" });
+    return { out: out.join("\n"), err: err.join("\n"), exitCode: process.exitCode as number | undefined };
+  } finally {
+    process.exitCode = before;
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe("bookwright series", () => {
+  let temp: string;
+  let series: string;
+  beforeAll(async () => {
+    temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-series-"));
+    const chapters = importManuscript(readFileSync(corpusPath), { fileName: "pride-and-prejudice.txt" }).chapters;
+    for (const [file, text] of Object.entries(trilogyFiles(chapters))) {
+      await mkdir(path.dirname(path.join(temp, file)), { recursive: true });
+      await writeFile(path.join(temp, file), text);
+    }
+    series = path.join(temp, TRILOGY_FOLDER);
+  });
+  afterAll(async () => {
+    await rm(temp, { recursive: true, force: true });
+  });
+
+  it("prints the books in order with words, status and continuity, and the characters", async () => {
+    const { out, err, exitCode } = await runSeries(series);
+    expect(err).toBe("");
+    expect(exitCode).toBeUndefined();
+    const lines = out.split("\n");
+    expect(lines[0]).toBe("Netherfield");
+    expect(lines[2]).toMatch(/^ {2}3 books, 61 chapters, [\d,]+ words of 135,000$/);
+    expect(lines[3]).toMatch(/^ {3}1\. First Impressions +\d+ ch +[\d,]+ words {2}complete {2}continuity: \d+ pass$/);
+    expect(lines[5]).toMatch(/^ {3}3\. Pemberley .* in progress {2}continuity: \d+ pass$/);
+    expect(out).toMatch(/Elizabeth Bennet \(series\): \d+ chapters in books 1, 2, 3/);
+  });
+
+  it("lists the chapters where a character appears across the series", async () => {
+    const { out } = await runSeries(series, "--character", "Wickham");
+    expect(out.split("\n")[0]).toMatch(/^Wickham in Netherfield: \d+ chapters$/);
+    expect(out).toContain("  book 3 (Pemberley), chapter 1: ");
+    const json = JSON.parse((await runSeries(series, "--character", "Darcy", "--json")).out) as { position: number }[];
+    expect(new Set(json.map((a) => a.position))).toEqual(new Set([1, 2, 3]));
+  });
+
+  it("names the notes behind each problem, and says when the folder is no series", async () => {
+    const bad = path.join(temp, "Bad");
+    await mkdir(path.join(bad, "One"), { recursive: true });
+    await writeFile(path.join(bad, "Series.md"), "---\nbookwright: series\ntitle: Bad\nbooks: [\"[[One]]\", \"[[Gone]]\"]\n---\n");
+    await writeFile(path.join(bad, "One", "Book.md"), "---\nbookwright: book\ntitle: One\n---\n");
+    const { out, exitCode } = await runSeries(bad);
+    expect(exitCode).toBeUndefined();
+    expect(out).toContain("warning: Bad/Series.md (books): lists \"[[Gone]]\"");
+    const missing = await runSeries(path.join(bad, "One"));
+    expect(missing.exitCode).toBe(1);
+    expect(missing.err).toContain("bookwright series: One: no series here");
+  });
+});
