@@ -334,7 +334,7 @@ describe("the Import manuscript command", () => {
       [3, "Chapter 3", 5],
     ]);
     expect(await vault.read(book.chapters[0]!.path)).toContain("\nThe road ran down to the sea, and the carts ran down it every morning.\n");
-    expect(modal.find(".bookwright-import-summary")?.getText()).toBe('Imported 3 chapters of "salt-roads" into Salt Roads.');
+    expect(modal.find(".bookwright-import-summary")?.getText()).toBe('Imported 3 chapters of "Salt Roads" into Salt Roads.');
     // The title line before chapter I is left out, and said so.
     expect(modal.findAll(".bookwright-problems li").map((li) => li.getText())).toEqual([
       "salt-roads.txt:1: 1 line before the first chapter heading (line 3) left out: preface, contents or title page",

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseFrontmatter } from "../book/frontmatter";
 import { bookSchema, chapterSchema } from "../book/schemas";
 import { MemoryVault } from "../testing/memory-vault";
-import { ImportError, importManuscript, unwrapParagraphs, writeBookFolder, type ImportedManuscript } from "./import-manuscript";
+import { ImportError, importManuscript, titleFromFileName, unwrapParagraphs, writeBookFolder, type ImportedManuscript } from "./import-manuscript";
 import { toSourceLines } from "./chapters";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -69,7 +69,7 @@ describe("importManuscript", () => {
 
   it("names the book after the file when nothing else does", () => {
     const result = importManuscript(utf8("Chapter 1\n\nHello."), { fileName: "C:\\Users\\ann\\my-novel.draft.txt" });
-    expect([result.fileName, result.title, result.author, result.language]).toEqual(["my-novel.draft.txt", "my-novel.draft", "", "en"]);
+    expect([result.fileName, result.title, result.author, result.language]).toEqual(["my-novel.draft.txt", "My Novel Draft", "", "en"]);
   });
 
   it("decodes Windows-1252 and says so", () => {
@@ -225,5 +225,16 @@ describe("writeBookFolder", () => {
       "Tale.md is a file",
     );
     await expect(writeBookFolder(vault, "../out", imported([{ number: 1, title: "A", text: "x" }]))).rejects.toThrow(/leave the vault/);
+  });
+});
+
+describe("titleFromFileName", () => {
+  it("turns a file name into a title when the file names none", () => {
+    expect(titleFromFileName("pride-and-prejudice.gutenberg-1342.txt")).toBe("Pride and Prejudice");
+    expect(titleFromFileName("war_and_peace-pg2600.txt")).toBe("War and Peace");
+    expect(titleFromFileName("the-lighthouse.md")).toBe("The Lighthouse");
+    expect(titleFromFileName("a-tale-of-two-cities-0.txt")).toBe("A Tale of Two Cities");
+    expect(titleFromFileName("My Novel (draft 3).txt")).toBe("My Novel (draft 3)");
+    expect(titleFromFileName("1342.txt")).toBe("1342");
   });
 });

@@ -91,10 +91,9 @@ export function importManuscript(bytes: Uint8Array, options: ImportOptions): Imp
   }
   if (chapters.length === 0) throw new ImportError(`${fileName}: no text to import`);
 
-  const stem = fileName.replace(/\.[^.]*$/, "");
   return {
     fileName,
-    title: nonEmpty(options.title) ?? markdownMeta?.title ?? gutenberg.metadata.title ?? (stem || fileName),
+    title: nonEmpty(options.title) ?? markdownMeta?.title ?? gutenberg.metadata.title ?? titleFromFileName(fileName),
     author: nonEmpty(options.author) ?? markdownMeta?.author ?? gutenberg.metadata.author ?? "",
     language: language ?? gutenberg.metadata.language ?? "en",
     encoding: decodedText.encoding,
@@ -186,6 +185,23 @@ function tidyMarkdown(lines: SourceLine[]): string {
   }
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out.join("\n");
+}
+
+const SMALL_WORDS = new Set(["a", "an", "and", "as", "at", "but", "by", "for", "in", "nor", "of", "on", "or", "the", "to", "with"]);
+
+/**
+ * A title from a file name, when the file names none: `pride-and-prejudice.gutenberg-1342.txt` →
+ * `Pride and Prejudice`. Separators become spaces and a Project Gutenberg suffix (`.gutenberg-1342`,
+ * `-pg1342`, `-0`) goes, because the title lands on the title page and every running head. A name that
+ * already has capitals or spaces is kept as the writer typed it.
+ */
+export function titleFromFileName(fileName: string): string {
+  const stem = fileName.replace(/\.[^.]*$/, "");
+  const cleaned = stem.replace(/[._-]?(?:gutenberg|pg)[._-]?\d+$/i, "").replace(/-0$/, "");
+  if (cleaned === "") return stem || fileName;
+  if (/\s/.test(cleaned) || /[A-Z]/.test(cleaned)) return cleaned.trim();
+  const words = cleaned.split(/[-_.]+/).filter(Boolean);
+  return words.map((w, i) => (i > 0 && i < words.length - 1 && SMALL_WORDS.has(w) ? w : w.charAt(0).toUpperCase() + w.slice(1))).join(" ");
 }
 
 export interface WriteBookOptions {
