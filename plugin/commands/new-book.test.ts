@@ -339,7 +339,7 @@ describe("the Import manuscript command", () => {
     expect(modal.findAll(".bookwright-problems li").map((li) => li.getText())).toEqual([
       "salt-roads.txt:1: 1 line before the first chapter heading (line 3) left out: preface, contents or title page",
     ]);
-    expect(Notice.messages).toEqual(['Imported 3 chapters of "salt-roads" into Salt Roads. 1 warning.']);
+    expect(Notice.messages).toEqual(['Imported 3 chapters of "Salt Roads" into Salt Roads. 1 warning.']);
     press(modal, "Open book");
     await settled();
     expect(openedNotes(app)).toEqual(["Salt Roads/Book.md"]);
