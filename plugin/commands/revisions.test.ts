@@ -9,12 +9,16 @@ import { createStubApp, Modal, Notice, Plugin, type StubApp } from "../../test/o
 import { ObsidianVault } from "../vault/obsidian-vault";
 import { CompanionError } from "../local-service/client";
 import {
+  companionRestoreLabel,
   deltaText,
+  foldUnchanged,
+  oldestText,
   reasonText,
   registerRevisionCommands,
   restoreRevision,
   RevisionsModal,
   RESTORE_JOB,
+  revisionTime,
   sourceText,
   wordsText,
   type CompanionRevisions,
@@ -268,7 +272,8 @@ describe("Show revisions with the companion", () => {
     expect(content(modal).find("p")?.getText()).toBe("Revisions kept by the companion, newest first.");
     expect(descriptions(modal)).toEqual([
       "Saved edit · 14 words, 3 more than the revision before",
-      "Kept by Bookwright · 11 words, as many as the revision before · before AI write",
+      // The oldest of a whole list has no revision before it.
+      "Kept by Bookwright · 11 words, the oldest revision kept · before AI write",
     ]);
     expect(rows(modal).every((r) => (r.find(".setting-item-name")?.getText() ?? "").length > 0)).toBe(true);
   });
@@ -293,6 +298,35 @@ describe("Show revisions with the companion", () => {
     expect(content(modal).find(".bookwright-revision-diff")).toBeNull();
   });
 
+  it("folds long unchanged stretches of a diff to the words around each change", () => {
+    const words = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `w${from + i}`).join(" ");
+    const long = `${words(100)}\n`;
+    // Between two changes: 20 words each side of the fold, and joined back the text is whole.
+    const middle = foldUnchanged(long, true, true);
+    expect(middle).toEqual({ head: `${words(20)} `, hidden: 60, tail: `${words(20, 81)}\n` });
+    // Before the first change only its end is needed; after the last, only its start.
+    expect(foldUnchanged(long, false, true)).toEqual({ head: "", hidden: 80, tail: `${words(20, 81)}\n` });
+    expect(foldUnchanged(long, true, false)).toEqual({ head: `${words(20)} `, hidden: 80, tail: "" });
+    // A stretch a fold would barely shorten is shown whole.
+    expect(foldUnchanged(`${words(49)} `, true, true)).toEqual({ head: `${words(49)} `, hidden: 0, tail: "" });
+    expect(foldUnchanged(` ${words(30)}`, false, true)).toEqual({ head: "", hidden: 10, tail: words(20, 11) });
+  });
+
+  it("shows a diff's long unchanged stretches folded, the same on both sides", async () => {
+    const filler = Array.from({ length: 200 }, () => "and the rain kept on.").join(" ");
+    const companion = fakeCompanion({
+      diff: vi.fn(() => Promise.resolve({ ...DIFF, ops: [{ op: "equal" as const, text: `Dawn. ${filler} ` }, { op: "delete" as const, text: "storm" }, { op: "insert" as const, text: "squall" }, { op: "equal" as const, text: ` ${filler}` }] })),
+    });
+    const { app, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    press(rows(modal)[1]!, "Compare");
+    await vi.waitFor(() => expect(content(modal).find(".bookwright-revision-diff")).not.toBeNull());
+    for (const side of [".bookwright-revision-diff-now", ".bookwright-revision-diff-revision"]) {
+      expect(content(modal).find(side).findAll(".bookwright-diff-fold").map((f) => f.getText())).toEqual(["981 unchanged words", "980 unchanged words"]);
+    }
+    expect(content(modal).find(".bookwright-revision-diff-now del")?.getText()).toBe("storm");
+  });
+
   it("restores through the companion after confirming", async () => {
     const companion = fakeCompanion();
     const { app, vault, plugin } = await setUp(() => companion);
@@ -303,7 +337,9 @@ describe("Show revisions with the companion", () => {
     press(content(confirm), "Restore");
     await settled();
     await modal.rendered;
-    expect(companion.restore).toHaveBeenCalledWith("rev-1");
+    // A label the list can show the writer, instead of the companion's "restored from revision <id>".
+    expect(companion.restore).toHaveBeenCalledWith("rev-1", companionRestoreLabel(revisionTime(SUMMARIES[1]!.createdAt)));
+    expect(companionRestoreLabel("Nov 25, 2026, 10:00:00 AM")).toBe("from the revision of Nov 25, 2026, 10:00:00 AM");
     expect(Notice.messages).toHaveLength(1);
     expect(Notice.messages[0]).toMatch(/^Restored the revision from .+\. The text it replaced is kept as a revision\.$/);
     // The companion wrote the note, not the plugin.
@@ -348,5 +384,13 @@ describe("Show revisions with the companion", () => {
       "1 word, 1,200 fewer than the revision before",
       "10 words, as many as the revision before",
     ]);
+    expect([oldestText(1), oldestText(4200)]).toEqual(["1 word, the oldest revision kept", "4,200 words, the oldest revision kept"]);
+  });
+
+  it("keeps the delta of the last of a full page, which may have older revisions behind it", async () => {
+    const page = Array.from({ length: 200 }, (_, i): RevisionSummary => ({ ...SUMMARIES[0]!, id: `rev-${200 - i}`, wordDelta: 0 }));
+    const { app, plugin } = await setUp(() => fakeCompanion({ listRevisions: vi.fn(() => Promise.resolve({ note: STORM, revisions: page })) }));
+    const modal = await openModal(app, plugin);
+    expect(descriptions(modal).at(-1)).toBe("Saved edit · 14 words, as many as the revision before");
   });
 });

@@ -87,8 +87,29 @@ export function deltaText(words: number, wordDelta: number): string {
   return `${numbers.format(words)} word${words === 1 ? "" : "s"}, ${change}`;
 }
 
+/** "864 words, the oldest revision kept": the last of a note's whole list, which has nothing before it. */
+export function oldestText(words: number): string {
+  return `${numbers.format(words)} word${words === 1 ? "" : "s"}, the oldest revision kept`;
+}
+
+/** The most companion revisions the modal lists. */
+const COMPANION_LIST_LIMIT = 200;
+
 function timeText(at: number): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }).format(at);
+}
+
+/** A companion revision's time as the modal shows it. */
+export function revisionTime(createdAt: string): string {
+  return timeText(Date.parse(createdAt));
+}
+
+/**
+ * The label a restore from the modal gives the companion's new revision. Without one the companion writes
+ * "restored from revision <32 hex digits> (<ISO time>)", which the list would show the writer verbatim.
+ */
+export function companionRestoreLabel(when: string): string {
+  return `from the revision of ${when}`;
 }
 
 function lineEndingOf(text: string): "\n" | "\r\n" {
@@ -172,6 +193,8 @@ export class RevisionsModal extends Modal {
   override onOpen(): void {
     const stem = this.notePath.slice(this.notePath.lastIndexOf("/") + 1).replace(/\.md$/i, "");
     this.setTitle(`Revisions of ${stem}`);
+    // Wider than Obsidian's default dialog: the companion's diff puts two texts side by side.
+    this.modalEl.addClass("bookwright-revisions-modal");
     this.contentEl.addClass("bookwright-revisions");
     void this.render();
   }
@@ -199,7 +222,7 @@ export class RevisionsModal extends Modal {
     if (client) {
       try {
         await client.health();
-        const { revisions } = await client.listRevisions(this.notePath, { limit: 200 });
+        const { revisions } = await client.listRevisions(this.notePath, { limit: COMPANION_LIST_LIMIT });
         if (generation !== this.generation) return;
         this.drawCompanion(client, revisions);
         return;
@@ -274,15 +297,18 @@ export class RevisionsModal extends Modal {
     }
     el.createEl("p", { cls: "bookwright-muted", text: "Revisions kept by the companion, newest first." });
     const items = el.createDiv({ cls: "bookwright-revision-list" });
+    // The companion gives the first revision of a note a delta of 0; with the whole list here, that one has
+    // no revision before it to be "as many as".
+    const oldest = list.length < COMPANION_LIST_LIMIT ? list[list.length - 1] : undefined;
     for (const revision of list) {
-      const when = timeText(Date.parse(revision.createdAt));
+      const when = revisionTime(revision.createdAt);
       const row = items.createDiv({ cls: "bookwright-companion-revision" });
       let diffEl: HTMLElement | null = null;
       const label = revision.label !== undefined && revision.label !== "" ? ` · ${revision.label}` : "";
       new Setting(row)
         .setClass("bookwright-revision")
         .setName(when)
-        .setDesc(`${sourceText(revision.source)} · ${deltaText(revision.words, revision.wordDelta)}${label}`)
+        .setDesc(`${sourceText(revision.source)} · ${revision === oldest && revision.wordDelta === 0 ? oldestText(revision.words) : deltaText(revision.words, revision.wordDelta)}${label}`)
         .addButton((b) =>
           b
             .setButtonText("Compare")
@@ -316,7 +342,7 @@ export class RevisionsModal extends Modal {
 
   private async restoreFromCompanion(client: CompanionRevisions, revision: RevisionSummary, when: string): Promise<void> {
     try {
-      const { before } = await client.restore(revision.id);
+      const { before } = await client.restore(revision.id, companionRestoreLabel(when));
       new Notice(
         before === null
           ? `Restored the revision from ${when}.`
@@ -349,9 +375,33 @@ const VAULT_RESTORE_TEXT = (when: string) =>
 const COMPANION_RESTORE_TEXT = (when: string) =>
   `The chapter, properties included, is replaced by the revision from ${when}. The companion keeps its current text as a revision first, so you can go back.`;
 
+/** Unchanged words kept beside each change (a couple of lines); a longer unchanged stretch is folded. */
+const DIFF_CONTEXT_WORDS = 20;
+/** Folding fewer words than this saves no room and hides what the writer may want to read. */
+const MIN_FOLDED_WORDS = 10;
+
+/**
+ * An unchanged stretch as shown: whole, or its first words (when a change comes before it) and its last
+ * words (when one comes after) around a fold of `hidden` words. A chapter is thousands of words and a
+ * revision often differs in a handful; unfolded, the changes would be pages apart.
+ */
+export function foldUnchanged(text: string, changeBefore: boolean, changeAfter: boolean): { head: string; hidden: number; tail: string } {
+  // Each piece is a word with the whitespace after it (the first also with any before it), so joining
+  // the pieces gives the text back exactly. No lookbehind: iOS before 16.4 has none.
+  const pieces = text.match(/\s*\S+\s*/g) ?? [text];
+  const headCount = changeBefore ? DIFF_CONTEXT_WORDS : 0;
+  const tailCount = changeAfter ? DIFF_CONTEXT_WORDS : 0;
+  if (pieces.length < headCount + tailCount + MIN_FOLDED_WORDS) return { head: text, hidden: 0, tail: "" };
+  return {
+    head: pieces.slice(0, headCount).join(""),
+    hidden: pieces.length - headCount - tailCount,
+    tail: pieces.slice(pieces.length - tailCount).join(""),
+  };
+}
+
 /**
  * A word diff side by side: the chapter now on the left with what a restore would remove struck through,
- * the revision on the right with what it would add marked.
+ * the revision on the right with what it would add marked; long unchanged stretches folded on both sides.
  */
 export function drawDiff(el: HTMLElement, diff: DiffResponse): void {
   const { inserted, deleted } = diff.words;
@@ -369,16 +419,20 @@ export function drawDiff(el: HTMLElement, diff: DiffResponse): void {
   const then = sides.createDiv({ cls: "bookwright-revision-diff-side bookwright-revision-diff-revision" });
   then.createDiv({ cls: "bookwright-revision-diff-heading", text: "This revision" });
   const thenText = then.createDiv({ cls: "bookwright-diff" });
-  for (const op of diff.ops) {
+  diff.ops.forEach((op, index) => {
     if (op.op === "equal") {
-      nowText.createSpan({ text: op.text });
-      thenText.createSpan({ text: op.text });
+      const { head, hidden, tail } = foldUnchanged(op.text, index > 0, index < diff.ops.length - 1);
+      for (const side of [nowText, thenText]) {
+        if (head) side.createSpan({ text: head });
+        if (hidden > 0) side.createDiv({ cls: "bookwright-diff-fold", text: `${numbers.format(hidden)} unchanged word${hidden === 1 ? "" : "s"}` });
+        if (tail) side.createSpan({ text: tail });
+      }
     } else if (op.op === "delete") {
       nowText.createEl("del", { cls: "bookwright-diff-removed", text: op.text });
     } else {
       thenText.createEl("ins", { cls: "bookwright-diff-added", text: op.text });
     }
-  }
+  });
 }
 
 /** Asks before a restore: it replaces the chapter's text (recoverably, but the writer should mean it). */

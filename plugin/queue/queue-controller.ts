@@ -18,9 +18,11 @@ import { AgentExecutor, type ExecutorNotice } from "../../shared/queue/agent-exe
 import { buildBatch, prioritizeChapter } from "../../shared/queue/graph";
 import { queuePath, type JobStore } from "../../shared/queue/job-store";
 import { belongsTo, cancel, resume as resumeJob, retry, takeOver, totalCostUsd, type BatchMode, type QueueState } from "../../shared/queue/jobs";
-import { NoteRevisions } from "../../shared/queue/revisions";
+import { NoteRevisions, type Revisions } from "../../shared/queue/revisions";
 import { QueueRunner, type QueueEvent } from "../../shared/queue/runner";
 import type { VaultFiles } from "../../shared/vault/vault-files";
+import { companionFromSettings } from "../local-service/client";
+import { CompanionOrVaultRevisions, fallbackNotice } from "../local-service/companion-revisions";
 import type { BookwrightSettings } from "../settings";
 import { AdapterJobStore } from "./adapter-job-store";
 
@@ -261,12 +263,31 @@ export class QueueController {
       vault,
       bookFolder,
       llm,
-      revisions: new NoteRevisions(vault, bookFolder),
+      revisions: this.revisions(bookFolder),
       batchStart,
       now: this.now,
       models,
       onNotice: (notice) => this.emit({ type: "notice", bookFolder, notice }),
       ...(whenIdle ? { beforeChapterWrite: whenIdle } : {}),
+    });
+  }
+
+  /**
+   * One per executor, so one per batch: the text an AI write replaces goes to the companion when one is
+   * set up, to the book's revision notes otherwise, and the writer hears once per batch when the companion
+   * failed and the vault took them.
+   */
+  private revisions(bookFolder: string): Revisions {
+    const { app, vault, settings } = this.options;
+    return new CompanionOrVaultRevisions({
+      companion: () => companionFromSettings(app, settings()),
+      vault: new NoteRevisions(vault, bookFolder),
+      onFallback: ({ reason, revision, saved }) => {
+        const job = this.states.get(bookFolder)?.jobs.find((j) => j.idempotencyKey === revision.jobId);
+        const message = fallbackNotice(bookFolder, reason);
+        // Chapter 0 only if the job is not in the saved state, which the runner saves before applying.
+        this.emit({ type: "notice", bookFolder, notice: { jobId: job?.id ?? revision.jobId ?? "", chapter: job?.chapter ?? 0, message, ...(saved.path !== undefined ? { path: saved.path } : {}) } });
+      },
     });
   }
 

@@ -6,6 +6,7 @@ import { launchBrowser, renderScenario, screenshot } from "./harness";
 async function shows(page: Page, text: string): Promise<void> {
   await page.waitForFunction((t) => (document.querySelector("#root")?.textContent ?? "").includes(t), text, { timeout: 20_000 });
 }
+import { companionRevisionsData } from "./companion-revisions";
 import { runLoop, type LoopData } from "./loop";
 
 let browser: Browser;
@@ -106,6 +107,38 @@ describe("the writer's loop, as the writer sees it (screenshots in docs/screensh
     expect(text).toContain("Jon brings the letter");
     expect(text.indexOf("The storm reaches Skerry Rock")).toBeLessThan(text.indexOf("Mara reads the last log entry"));
     await screenshot(page, "timeline", "#root");
+    await page.close();
+  });
+});
+
+describe("the companion's revisions, as the writer sees them (docs/screenshots/companion-revisions.png)", () => {
+  it("lists the chapter's revisions with time, source and word delta, and compares one side by side", async () => {
+    const data = await companionRevisionsData();
+    const sources = data.list.revisions.map((r) => r.source);
+    expect(sources).toEqual(["restore", "watcher", "watcher", "plugin", "watcher", "watcher"]);
+    const page = await renderScenario(browser, "companion-revisions.ts", { data, width: 1200, height: 1650 });
+    // The modal sits on the page's body, outside #root; the scenario resolves once it is drawn.
+    expect(await page.locator(".modal-content > p").first().textContent()).toBe("Revisions kept by the companion, newest first.");
+    const rows = page.locator(".bookwright-companion-revision");
+    expect(await rows.count()).toBe(6);
+    const text = (await page.locator(".modal").textContent()) ?? "";
+    expect(text).toContain("Kept by Bookwright");
+    expect(text).toContain("before an AI write");
+    expect(text).toContain("Saved edit");
+    expect(text).toMatch(/Restore · \d+ words, .* · from the revision of /);
+    // The text kept before the AI write, compared with the chapter now (the AI's line edit, restored):
+    // restoring it would take the AI's words out and put the writer's back.
+    const beforeAiWrite = rows.nth(3);
+    expect(await beforeAiWrite.textContent()).toContain("Kept by Bookwright");
+    // Its accessible name is the tooltip, so it is found by its text.
+    await beforeAiWrite.locator("button", { hasText: "Compare" }).click();
+    await page.locator(".bookwright-revision-diff").waitFor();
+    expect((await beforeAiWrite.locator(".bookwright-diff-removed").allTextContents()).join(" ")).toContain("firmly");
+    expect((await beforeAiWrite.locator(".bookwright-diff-added").allTextContents()).join(" ")).toContain("well");
+    // Long unchanged stretches are folded, so the changes are close together.
+    expect(await beforeAiWrite.locator(".bookwright-revision-diff-now .bookwright-diff-fold").count()).toBeGreaterThan(0);
+    expect(await page.locator(".modal button", { hasText: "Restore" }).count()).toBe(6);
+    await screenshot(page, "companion-revisions", ".modal");
     await page.close();
   });
 });
