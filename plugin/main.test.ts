@@ -34,6 +34,7 @@ describe("BookwrightPlugin", () => {
         "show-book-stats", "new-book", "new-chapter", "import-manuscript", "generate-brief", "write-chapter", "check-continuity",
         "extract-characters", "update-timeline", "generate-chapters", "check-whole-book", "show-chapter-revisions", "open-queue",
         "open-dashboard", "open-continuity-report", "open-characters", "open-timeline", "export-book",
+        "open-series-dashboard", "move-book-into-series", "move-book-out-of-series", "promote-character-to-series", "new-series",
       ]),
     );
     for (const command of commands) {
@@ -57,7 +58,7 @@ describe("BookwrightPlugin", () => {
     expect((plugin as unknown as { settingTabs: unknown[] }).settingTabs).toHaveLength(1);
     expect((plugin as unknown as { statusBarItems: unknown[] }).statusBarItems).toHaveLength(1);
     const leaves = (app.workspace as unknown as { leaves: { creators: Map<string, unknown> } }).leaves;
-    expect([...leaves.creators.keys()].sort()).toEqual(["bookwright-characters", "bookwright-dashboard", "bookwright-queue", "bookwright-report", "bookwright-timeline"]);
+    expect([...leaves.creators.keys()].sort()).toEqual(["bookwright-characters", "bookwright-dashboard", "bookwright-queue", "bookwright-report", "bookwright-series", "bookwright-timeline"]);
     expect(reads).toBe(0);
   });
 

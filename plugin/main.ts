@@ -13,6 +13,7 @@ import { registerExportCommand } from "./commands/export";
 import { registerGenerateCommands } from "./commands/generate";
 import { registerBookCommands } from "./commands/new-book";
 import { registerRevisionCommands } from "./commands/revisions";
+import { registerSeriesCommands } from "./commands/series";
 import { companionFromSettings } from "./local-service/client";
 import { EditorIdle } from "./editor-idle";
 import { QueueController } from "./queue/queue-controller";
@@ -24,6 +25,7 @@ import { registerDashboard } from "./views/dashboard-view";
 import { registerCharactersView } from "./views/characters-view";
 import { registerQueueView } from "./views/queue-view";
 import { registerReportView } from "./views/report-view";
+import { registerSeriesView } from "./views/series-view";
 import { registerTimelineView } from "./views/timeline-view";
 
 /** Where an API key found in plain text in data.json (an old habit) is moved to. */
@@ -51,6 +53,8 @@ export default class BookwrightPlugin extends Plugin {
     registerReportView(this, { vault });
     registerCharactersView(this, { vault });
     registerTimelineView(this, { vault });
+    registerSeriesView(this, { vault });
+    registerSeriesCommands(this, { vault });
     registerStatusBar(this, { vault });
     this.addSettingTab(
       new BookwrightSettingTab(this.app, this, {

@@ -20,14 +20,14 @@ export interface DashboardActions {
   openChapter(path: string): void;
 }
 
-const STATUS_WORDS: Record<ChapterStatus, string> = {
+export const STATUS_WORDS: Record<ChapterStatus, string> = {
   not_started: "not started",
   brief_complete: "brief complete",
   written: "written",
   verified: "verified",
 };
 
-const CONTINUITY_MARKS = { pass: "✓", warning: "!", fail: "✗" } as const;
+export const CONTINUITY_MARKS = { pass: "✓", warning: "!", fail: "✗" } as const;
 
 // "en" as in formatStats, so the dashboard and the CLI print the same numbers.
 const numbers = new Intl.NumberFormat("en");
@@ -57,7 +57,7 @@ export function formatCost(usd: number): string {
 }
 
 /** A bar filled to `fraction` (clamped to 0..1); the width goes through a CSS variable, not an inline width. */
-function bar(parent: HTMLElement, cls: string, fraction: number): HTMLElement {
+export function bar(parent: HTMLElement, cls: string, fraction: number): HTMLElement {
   const track = parent.createDiv({ cls: ["bookwright-bar", cls] });
   const fill = track.createDiv({ cls: "bookwright-bar-fill" });
   fill.setCssProps({ "--bookwright-fill": `${Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 10}%` });

@@ -1034,6 +1034,95 @@ export class Modal implements Omit<obsidian.Modal, ModalElements | ReturnsModal>
   setCloseCallback = unstubbed("Modal.setCloseCallback");
 }
 
+/**
+ * Obsidian's SuggestModal over the stand-in's Modal, with a DOM only (happy-dom, Chromium): a text input
+ * above the modal's content and one `.suggestion-item` per suggestion, drawn on open and on every input.
+ * Clicking an item (or calling selectSuggestion) closes the modal, then calls onChooseSuggestion, in
+ * Obsidian's order. `suggestionsShown` resolves once the list for the current input is drawn.
+ */
+export abstract class SuggestModal<T> extends Modal {
+  limit = 100;
+  emptyStateText = "No results found.";
+  readonly inputEl: HTMLInputElement;
+  readonly resultContainerEl: HTMLElement;
+  /** The suggestions drawn last (stand-in only). */
+  shown: T[] = [];
+  private drawing: Promise<void> = Promise.resolve();
+
+  constructor(app: obsidian.App) {
+    super(app);
+    if (typeof document === "undefined") throw notStubbed("SuggestModal without a DOM");
+    this.inputEl = document.createElement("input");
+    this.inputEl.className = "prompt-input";
+    this.inputEl.type = "text";
+    this.resultContainerEl = document.createElement("div");
+    this.resultContainerEl.className = "prompt-results";
+    this.modalEl.prepend(this.inputEl, this.resultContainerEl);
+    this.inputEl.addEventListener("input", () => void this.update());
+  }
+
+  abstract getSuggestions(query: string): T[] | Promise<T[]>;
+  abstract renderSuggestion(value: T, el: HTMLElement): void;
+  abstract onChooseSuggestion(item: T, evt: MouseEvent | KeyboardEvent): void;
+
+  override open(): void {
+    super.open();
+    void this.update();
+  }
+
+  setPlaceholder(placeholder: string): void {
+    this.inputEl.placeholder = placeholder;
+  }
+
+  setInstructions(_instructions: obsidian.Instruction[]): void {
+    // Obsidian shows them under the list; nothing reads them in the stand-in.
+  }
+
+  onNoSuggestion(): void {
+    this.resultContainerEl.replaceChildren();
+    const empty = document.createElement("div");
+    empty.className = "suggestion-empty";
+    empty.textContent = this.emptyStateText;
+    this.resultContainerEl.appendChild(empty);
+  }
+
+  selectSuggestion(value: T, evt: MouseEvent | KeyboardEvent): void {
+    this.close();
+    this.onChooseSuggestion(value, evt);
+  }
+
+  selectActiveSuggestion(evt: MouseEvent | KeyboardEvent): void {
+    const first = this.shown[0];
+    if (first !== undefined) this.selectSuggestion(first, evt);
+  }
+
+  /** Resolves when the suggestions for the input as it is now are drawn (stand-in only). */
+  async suggestionsShown(): Promise<T[]> {
+    await this.drawing;
+    return this.shown;
+  }
+
+  private update(): Promise<void> {
+    this.drawing = (async () => {
+      const found = (await this.getSuggestions(this.inputEl.value)).slice(0, this.limit);
+      this.shown = found;
+      if (found.length === 0) {
+        this.onNoSuggestion();
+        return;
+      }
+      this.resultContainerEl.replaceChildren();
+      for (const value of found) {
+        const item = document.createElement("div");
+        item.className = "suggestion-item";
+        this.renderSuggestion(value, item);
+        item.addEventListener("click", (evt) => this.selectSuggestion(value, evt));
+        this.resultContainerEl.appendChild(item);
+      }
+    })();
+    return this.drawing;
+  }
+}
+
 /** Desktop, as the tests run; a test of mobile behaviour sets `Platform.isMobile` itself and restores it. */
 export const Platform = {
   isDesktop: true,
