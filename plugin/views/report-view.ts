@@ -258,7 +258,11 @@ export class ReportView extends ItemView {
 
     if (finding.quote) card.createEl("blockquote", { cls: "bookwright-finding-quote", text: finding.quote });
     if (finding.why) card.createEl("p", { cls: "bookwright-finding-why", text: finding.why });
-    if (finding.earlierFact) {
+    if (finding.earlierFact?.book !== undefined) {
+      // An earlier book's chapter: this book's chapter of the same number is another chapter, so no link.
+      const { chapter, quote, book, bookTitle } = finding.earlierFact;
+      card.createEl("p", { cls: "bookwright-finding-earlier", text: `Contradicts book ${book}, chapter ${chapter}${bookTitle ? ` (${bookTitle})` : ""}: \u201c${quote}\u201d` });
+    } else if (finding.earlierFact) {
       const { chapter, quote } = finding.earlierFact;
       const earlier = card.createEl("p", { cls: "bookwright-finding-earlier" });
       earlier.appendText("Earlier, in ");

@@ -8,8 +8,27 @@ export type FactKind = "trait" | "arc" | "status" | "location" | "knowledge";
 export interface CodexFact {
   kind: FactKind;
   value: string;
-  /** The chapter where this became true. */
+  /** The chapter where this became true; 0 for what is known from the start (earlier books' facts included). */
   chapter: number;
+  /**
+   * Where a fact from an earlier book of the series was established. Chapter numbers restart in every
+   * book, so such a fact counts as known from the start of this one (`chapter` 0) and keeps this label
+   * for the prompt, where a model can cite it ("book 1, chapter 12").
+   */
+  from?: EarlierSource;
+}
+
+/** A place in an earlier book of the series. */
+export interface EarlierSource {
+  /** The book's 1-based place in the series. */
+  book: number;
+  title: string;
+  chapter: number;
+}
+
+/** `(book 1, chapter 12)`: how the prompt labels a fact from an earlier book. */
+export function earlierLabel(from: EarlierSource): string {
+  return `(book ${from.book}, chapter ${from.chapter})`;
 }
 
 export interface CodexCharacter {
@@ -39,11 +58,13 @@ export function codexBefore(codex: CodexCharacter[], chapter: number): Character
     const state: CharacterState = { name: character.name, aliases: character.aliases, role: character.role, sheet: character.sheet, traits: [], arc: [], knows: [] };
     const facts = character.facts.filter((f) => f.chapter < chapter).sort((a, b) => a.chapter - b.chapter);
     for (const fact of facts) {
-      if (fact.kind === "status") state.status = fact.value;
-      else if (fact.kind === "location") state.location = fact.value;
-      else if (fact.kind === "trait") state.traits.push(fact.value);
-      else if (fact.kind === "arc") state.arc.push(fact.value);
-      else state.knows.push(`${fact.value} (since chapter ${fact.chapter})`);
+      // An earlier book's fact says where it comes from, so a checker can cite it; this book's facts read as before.
+      const value = fact.from ? `${fact.value} ${earlierLabel(fact.from)}` : fact.value;
+      if (fact.kind === "status") state.status = value;
+      else if (fact.kind === "location") state.location = value;
+      else if (fact.kind === "trait") state.traits.push(value);
+      else if (fact.kind === "arc") state.arc.push(value);
+      else state.knows.push(fact.from ? value : `${fact.value} (since chapter ${fact.chapter})`);
     }
     return state;
   });

@@ -9,7 +9,7 @@ import type { LlmMessage, TextBlock } from "../llm/llm";
 import { codexBefore, isCharacter, renderCharacter, type CodexCharacter } from "./codex";
 import { ARCHITECT_ROLE } from "./prompts/architect";
 import { CHARACTERS_ROLE } from "./prompts/characters";
-import { CONTINUITY_ROLE } from "./prompts/continuity";
+import { CONTINUITY_ROLE, CONTINUITY_SERIES_NOTE } from "./prompts/continuity";
 import { TIMELINE_ROLE } from "./prompts/timeline";
 import { WRITER_ROLE } from "./prompts/writer";
 import type { Brief } from "./schemas";
@@ -31,7 +31,10 @@ export interface BookMaterial {
   /** The story bible note's body: premise, world rules, themes, tone, style guide, POV and tense. */
   storyBible: string;
   outline: string;
-  /** Earlier books of a series, rolled up (series issue); empty for a standalone book. */
+  /**
+   * The series this book belongs to, as the prompt shows it (series-context.ts: the series bible and the
+   * earlier books rolled up, within a fixed budget); absent for a standalone book.
+   */
   seriesContext?: string;
 }
 
@@ -83,17 +86,27 @@ export interface BuiltContext {
 /** Rough token estimate (the API's tokenizer is not available offline); used only for budgets. */
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
+/**
+ * The agents that plan, write and check get the series (its bible, the earlier books rolled up); the
+ * extractors read one chapter against the codex, which holds the earlier books' facts already.
+ */
+const SERIES_AGENTS: ReadonlySet<AgentName> = new Set(["architect", "writer", "continuity"]);
+
 export function buildContext(input: ContextInput): BuiltContext {
   const budget = { ...DEFAULT_BUDGET, ...input.budget };
+  const series = input.book.seriesContext?.trim() && SERIES_AGENTS.has(input.agent) ? input.book.seriesContext.trim() : "";
+  // The series comes before the book's own bible: the general first, then what this book makes of it.
   const stable = [
     `# ${input.book.title}${input.book.genre ? ` (${input.book.genre})` : ""}\nLanguage: ${input.book.language}`,
+    series,
     `## Story bible\n${input.book.storyBible.trim()}`,
     `## Outline\n${input.book.outline.trim()}`,
-    input.book.seriesContext ? `## Earlier books in the series\n${input.book.seriesContext.trim()}` : "",
   ].filter(Boolean).join("\n\n");
   const codexAtBatchStart = codexBefore(input.codex, input.batchStart).map((c) => renderCharacter(c, false)).join("\n\n");
+  // Only a series book's checker is told how to cite an earlier book: a standalone book's prompt stays as it was.
+  const role = series && input.agent === "continuity" ? `${ROLES.continuity}\n\n${CONTINUITY_SERIES_NOTE}` : ROLES[input.agent];
   const system: TextBlock[] = [
-    { text: ROLES[input.agent] },
+    { text: role },
     { text: stable, cache: "1h" },
     { text: `## Codex (as of the start of this batch, chapter ${input.batchStart})\n${codexAtBatchStart || "(empty)"}`, cache: "5m" },
   ];
@@ -129,18 +142,34 @@ const TASKS: Record<AgentName, (chapter: number) => string> = {
   characters: (n) => `Update the codex from chapter ${n}.`,
 };
 
+/** How rolled-up lines name their chapters (this book's as "Chapter 12", an earlier book's with its book) and cut a summary short. */
+export interface RollUpStyle {
+  chapter: (chapter: number) => string;
+  /** The line saying chapters 1 to `last` were left out. */
+  leftOut: (last: number) => string;
+  /** An older chapter's summary cut to its first sentence. */
+  sentence: (summary: string) => string;
+}
+
+const CHAPTER_STYLE: RollUpStyle = {
+  chapter: (n) => `Chapter ${n}`,
+  leftOut: (last) => `(Earlier chapters, 1–${last}, are left out for length.)`,
+  sentence: (summary) => firstSentence(summary),
+};
+
 /**
  * Earlier chapters as summaries within `budgetTokens`: the most recent chapters keep their own
  * summaries; older ones are replaced by their act's summary where there is one, else by their first
  * sentence; what still does not fit is dropped, oldest first, with a note saying so.
  */
-export function rollUpSummaries(summaries: ChapterMemory[], actSummaries: Record<string, string>, budgetTokens: number): string {
+export function rollUpSummaries(summaries: ChapterMemory[], actSummaries: Record<string, string>, budgetTokens: number, style: Partial<RollUpStyle> = {}): string {
+  const { chapter: name, leftOut, sentence } = { ...CHAPTER_STYLE, ...style };
   const ordered = [...summaries].sort((a, b) => a.chapter - b.chapter);
   const recent: string[] = [];
   let used = 0;
   let i = ordered.length - 1;
   for (; i >= 0; i--) {
-    const line = `Chapter ${ordered[i]!.chapter}: ${ordered[i]!.summary.trim()}`;
+    const line = `${name(ordered[i]!.chapter)}: ${ordered[i]!.summary.trim()}`;
     if (used + estimateTokens(`${line}\n`) > budgetTokens * 0.6 && recent.length > 0) break;
     recent.unshift(line);
     used += estimateTokens(`${line}\n`);
@@ -156,11 +185,11 @@ export function rollUpSummaries(summaries: ChapterMemory[], actSummaries: Record
       actsDone.add(act);
       line = `${act}: ${actSummaries[act].trim()}`;
     } else {
-      line = `Chapter ${memory.chapter}: ${firstSentence(memory.summary)}`;
+      line = `${name(memory.chapter)}: ${sentence(memory.summary)}`;
     }
     // Room is kept for the note that says what was left out (about 12 tokens).
     if (used + estimateTokens(`${line}\n`) > budgetTokens - 12) {
-      older.unshift(`(Earlier chapters, 1–${memory.chapter}, are left out for length.)`);
+      older.unshift(leftOut(memory.chapter));
       break;
     }
     older.unshift(line);

@@ -85,7 +85,12 @@ function deterministicChecks(state: StoryState, chapter: number): CheckFinding[]
 /** A codex entry as the checks see it: its latest status and the chapter that status began. */
 export function checkedCharacter(character: CodexCharacter): CheckedCharacter {
   const status = character.facts.filter((f) => f.kind === "status").sort((a, b) => a.chapter - b.chapter).at(-1);
-  return { name: character.name, aliases: character.aliases, ...(status ? { status: status.value, statusSince: status.chapter } : {}) };
+  return {
+    name: character.name,
+    aliases: character.aliases,
+    ...(status ? { status: status.value, statusSince: status.chapter } : {}),
+    ...(status?.from ? { statusFrom: `book ${status.from.book}, chapter ${status.from.chapter}` } : {}),
+  };
 }
 
 /** The codex learns from a chapter: new characters join, and every change is a fact tied to `chapter`. */

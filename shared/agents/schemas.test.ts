@@ -15,6 +15,15 @@ describe("agent schemas", () => {
     expect(json.required?.length).toBeGreaterThan(0);
   });
 
+  it("reads a continuity report saved before series existed, and one citing an earlier book", () => {
+    const finding = { severity: "error", category: "character", quote: "Darcy bowed", where: "the ball", why: "He died.", suggestedFix: "Cut him." };
+    const old = continuityReportSchema.parse({ overall: "fail", findings: [{ ...finding, earlierFact: { quote: "Darcy dies", chapter: 12 } }], summary: "x" });
+    expect(old.findings[0]!.earlierFact).toEqual({ quote: "Darcy dies", chapter: 12 });
+    const cited = continuityReportSchema.parse({ overall: "fail", findings: [{ ...finding, earlierFact: { quote: "Darcy dies", chapter: 12, book: 1, bookTitle: "First Impressions" } }], summary: "x" });
+    expect(cited.findings[0]!.earlierFact).toEqual({ quote: "Darcy dies", chapter: 12, book: 1, bookTitle: "First Impressions" });
+    expect(continuityReportSchema.safeParse({ overall: "fail", findings: [{ ...finding, earlierFact: { quote: "q", chapter: 1, book: 0 } }], summary: "x" }).success).toBe(false);
+  });
+
   it("rejects a continuity report whose finding has no quote, naming the field", () => {
     const result = continuityReportSchema.safeParse({
       overall: "fail",

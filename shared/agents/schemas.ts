@@ -34,9 +34,20 @@ export const findingSchema = z.object({
   where: z.string().describe("Where in the chapter: the scene or the paragraph's first words."),
   why: z.string().min(1).describe("Why it conflicts: quote the earlier fact and name its chapter."),
   earlierFact: z
-    .object({ quote: z.string(), chapter: z.number().int().nonnegative() })
+    .object({
+      quote: z.string(),
+      chapter: z.number().int().nonnegative(),
+      // Optional, so reports saved before series existed still parse, and a standalone book never sets them.
+      book: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe("Only for a fact from an earlier book of the series (labelled 'book N, chapter M' in the context): N. Leave out for this book's chapters."),
+      bookTitle: z.string().optional().describe("That earlier book's title, when book is set."),
+    })
     .optional()
-    .describe("The earlier fact this contradicts, quoted, and the chapter it comes from."),
+    .describe("The earlier fact this contradicts, quoted, and the chapter it comes from (and its book, when it comes from an earlier book of the series)."),
   suggestedFix: z.string().describe("A concrete change the writer could make."),
 });
 

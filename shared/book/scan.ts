@@ -146,7 +146,7 @@ export async function scanBooks(vault: VaultFiles, options: Partial<ScanOptions>
       }
       const result = validateLeniently(schemaByKind[kind as NoteKind], note.data!, { path: note.path, text: note.text, block: note.block });
       loose.push(...result.diagnostics);
-      outside.push({ path: note.path, kind: kind as NoteKind, meta: result.value });
+      outside.push({ path: note.path, kind: kind, meta: result.value });
       continue;
     }
     members.get(folder)!.push(note);

@@ -155,7 +155,7 @@ export function findDeadCharacterMentions(chapters: readonly ChapterText[], code
       if (flashback) severity = severity === "error" ? "warning" : "info";
 
       const name = character.name;
-      let why = `${name} has been dead since chapter ${since} (codex status: “${character.status!.trim()}”), `;
+      let why = `${name} has been dead since ${character.statusFrom ?? `chapter ${since}`} (codex status: “${character.status!.trim()}”), `;
       why += speaks
         ? `yet here ${name} speaks.`
         : inDialogue

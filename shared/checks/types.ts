@@ -33,4 +33,9 @@ export interface CodexCharacter {
   status?: string;
   /** chapter where the status (e.g. dead) became true */
   statusSince?: number;
+  /**
+   * Where the status was established when that was in an earlier book of the series ("book 1, chapter
+   * 12"): `statusSince` is then 0, the start of this book, and messages name the earlier place instead.
+   */
+  statusFrom?: string;
 }

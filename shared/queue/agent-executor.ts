@@ -7,7 +7,8 @@
  *   brief       → Briefs/NN Title.md (and the chapter note, created if missing, status brief_complete)
  *   write       → the chapter's body through applyChapterText (revisions first, compare-and-swap)
  *   continuity  → Reports/NN Title.md; `continuity` and `summary` on the chapter (the next brief reads it)
- *   characters  → new character notes; `changes`, `appearances`, `status`, `relationships` on existing ones
+ *   characters  → new character notes (in the book); `changes`, `appearances`, `status`, `relationships` on
+ *                 existing ones (a series-wide character's entries tagged with this book)
  *   timeline    → the chapter's section of Timeline.md
  *   seam        → Reports/Seam NN–MM.md: continuity across two chapters written side by side
  */
@@ -323,7 +324,9 @@ export class AgentExecutor implements JobExecutor {
       }
       const names = [...paths.entries()].filter(([, p]) => p === path).map(([name]) => name);
       const meta = parseFrontmatter(path, text).data ?? {};
-      const updates = characterKeyUpdates(meta, names, extraction, job.chapter, linkFor);
+      // A series-wide character's note holds every book's entries: this book's are tagged with it.
+      const scope = story.series?.characterNotes.has(path) ? story.series.scope : undefined;
+      const updates = characterKeyUpdates(meta, names, extraction, job.chapter, linkFor, scope);
       if (Object.keys(updates).length > 0) await vault.process(path, (current) => setFrontmatterKeys(current, updates));
     }
   }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Brief, CharactersExtraction } from "../agents/schemas";
-import { BookNoteError, characterKeyUpdates, factsOf, parseBriefBody, renderBriefBody, renderReportBody, timelineBefore, withTimelineSection } from "./book-notes";
+import { BookNoteError, characterKeyUpdates, EARLIER_FACTS_PER_KIND, factsOf, parseBriefBody, renderBriefBody, renderReportBody, timelineBefore, withTimelineSection, type SeriesScope } from "./book-notes";
 
 const brief: Brief = {
   title: "The supply boat",
@@ -121,6 +121,87 @@ describe("character keys", () => {
   });
 });
 
+describe("a series-wide character's keys", () => {
+  const BOOKS = ["First Impressions", "The Letter", "Pemberley"];
+  /** Book 2 of three, its entries tagged with its title; a tag may also name a book by folder. */
+  const scope = (position: number): SeriesScope => ({
+    position,
+    title: BOOKS[position - 1]!,
+    bookOf: (tag) => {
+      const i = BOOKS.findIndex((b) => b === tag || `Netherfield/${b}` === tag);
+      return i === -1 ? null : { position: i + 1, title: BOOKS[i]! };
+    },
+  });
+  const meta = {
+    status: "married",
+    changes: [
+      { book: "First Impressions", chapter: 2, kind: "status", value: "single" },
+      { book: "The Letter", chapter: 1, kind: "location", value: "Hunsford" },
+      { book: "The Letter", chapter: 2, kind: "knowledge", value: "Darcy's letter" },
+      { book: "Pemberley", chapter: 2, kind: "status", value: "married" },
+    ],
+    appearances: [
+      { book: "First Impressions", chapter: 2, role: "dancer", state: "amused" },
+      { book: "The Letter", chapter: 2, role: "reader", state: "shaken" },
+      { chapter: 2, role: "untagged", state: "as the writer left it" },
+    ],
+  };
+  const extraction: CharactersExtraction = {
+    newCharacters: [],
+    appearances: [{ name: "Lizzy", role: "walker", emotionalState: "calm" }],
+    changes: [{ name: "Elizabeth Bennet", kind: "location", value: "Rosings" }],
+    relationships: [],
+  };
+  const names = ["elizabeth bennet", "lizzy"];
+
+  it("replaces only this book's entries of the chapter, tagged with the book, and leaves every other book's in place", () => {
+    const updates = characterKeyUpdates(meta, names, extraction, 2, (n) => `[[${n}]]`, scope(2));
+    expect(updates.changes).toEqual([
+      meta.changes[0],
+      meta.changes[1],
+      { book: "The Letter", chapter: 2, kind: "location", value: "Rosings" },
+      meta.changes[3],
+    ]);
+    expect(updates.appearances).toEqual([
+      meta.appearances[0],
+      { book: "The Letter", chapter: 2, role: "walker", state: "calm" },
+      meta.appearances[2],
+    ]);
+    // Book 3 has a later status: book 2's chapter does not set `status` back.
+    expect(updates.status).toBeUndefined();
+    expect(characterKeyUpdates({ ...meta, ...updates }, names, extraction, 2, (n) => `[[${n}]]`, scope(2))).toEqual({});
+  });
+
+  it("puts a book's first entries after the earlier books', and sets status when no later book has one", () => {
+    const dies: CharactersExtraction = { ...extraction, appearances: [], changes: [{ name: "Lizzy", kind: "status", value: "dead" }] };
+    const early = { changes: meta.changes.slice(0, 1) };
+    const updates = characterKeyUpdates(early, names, dies, 7, (n) => `[[${n}]]`, scope(3));
+    expect(updates).toEqual({ changes: [meta.changes[0], { book: "Pemberley", chapter: 7, kind: "status", value: "dead" }], status: "dead" });
+  });
+
+  it("reads the codex of book 3 as of the end of book 2: earlier books from the start and labelled, later books left out", () => {
+    expect(factsOf(meta, scope(3))).toEqual([
+      { kind: "status", value: "single", chapter: 0, from: { book: 1, title: "First Impressions", chapter: 2 } },
+      { kind: "location", value: "Hunsford", chapter: 0, from: { book: 2, title: "The Letter", chapter: 1 } },
+      { kind: "knowledge", value: "Darcy's letter", chapter: 0, from: { book: 2, title: "The Letter", chapter: 2 } },
+      { kind: "status", value: "married", chapter: 2 },
+    ]);
+    // Book 1 sees none of book 3's marriage, not even through `status`, which book 3's chapter set.
+    expect(factsOf(meta, scope(1))).toEqual([{ kind: "status", value: "single", chapter: 2 }]);
+    // Entries naming no book of the series are left out; entries with no book are known from the start.
+    expect(factsOf({ changes: [{ book: "Elsewhere", chapter: 1, kind: "trait", value: "x" }, { chapter: 9, kind: "trait", value: "wry" }] }, scope(2))).toEqual([{ kind: "trait", value: "wry", chapter: 0 }]);
+  });
+
+  it("keeps only the latest of each kind from earlier books, however long the series", () => {
+    const changes = Array.from({ length: 30 }, (_, i) => ({ book: BOOKS[i % 2]!, chapter: i + 1, kind: i % 3 === 0 ? "location" : "knowledge", value: `fact ${i + 1}` }));
+    const facts = factsOf({ changes }, scope(3));
+    expect(facts.filter((f) => f.kind === "location")).toHaveLength(1);
+    expect(facts.filter((f) => f.kind === "knowledge")).toHaveLength(EARLIER_FACTS_PER_KIND);
+    // Series order first: book 2's facts are later than book 1's, whatever their chapter numbers.
+    expect(facts.at(-1)?.from?.book).toBe(2);
+  });
+});
+
 describe("report notes", () => {
   it("give each finding a callout with its quote, why, the earlier fact and the fix", () => {
     const body = renderReportBody(3, "Book/Chapters/03 The logbook.md", {
@@ -134,5 +215,16 @@ describe("report notes", () => {
     expect(body).toContain("> **Suggested fix:** Make it a memory.");
     expect(body).toContain("> [!warning] Style (warning, stock-phrase)");
     expect(body).toContain("## Summary\n\nMara reads the log.");
+  });
+
+  it("names the earlier book when a finding contradicts one", () => {
+    const finding = { severity: "error" as const, category: "character" as const, quote: "Darcy bowed", where: "the ball", why: "Darcy died in book 1.", suggestedFix: "Cut him." };
+    const body = renderReportBody(10, "P/Chapters/10 Ball.md", {
+      overall: "fail",
+      summary: "A ball.",
+      findings: [{ ...finding, earlierFact: { quote: "Darcy dies", chapter: 12, book: 1, bookTitle: "First (Impressions)" } }, { ...finding, earlierFact: { quote: "Darcy bows", chapter: 3 } }],
+    }, []);
+    expect(body).toContain('> Contradicts book 1, chapter 12 (First Impressions): "Darcy dies"');
+    expect(body).toContain('> Earlier, in chapter 3: "Darcy bows"');
   });
 });

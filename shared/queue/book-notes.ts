@@ -118,7 +118,7 @@ export function renderReportBody(chapter: number, chapterPath: string, report: C
   for (const f of report.findings) {
     lines.push(`> [!${CALLOUT[f.severity] ?? "note"}] ${capitalise(f.category)} (${f.severity})`);
     lines.push(`> "${oneLine(f.quote)}" — ${oneLine(f.where)}`, ">", `> ${oneLine(f.why)}`);
-    if (f.earlierFact) lines.push(">", `> Earlier, in chapter ${f.earlierFact.chapter}: "${oneLine(f.earlierFact.quote)}"`);
+    if (f.earlierFact) lines.push(">", `> ${earlierFactLine(f.earlierFact)}`);
     if (f.suggestedFix) lines.push(">", `> **Suggested fix:** ${oneLine(f.suggestedFix)}`);
     lines.push("");
   }
@@ -130,6 +130,18 @@ export function renderReportBody(chapter: number, chapterPath: string, report: C
   }
   lines.push("## Summary", "", report.summary.trim(), "");
   return lines.join("\n");
+}
+
+/**
+ * The finding's earlier fact as the report shows it: `Earlier, in chapter 12: "…"` for this book (as
+ * reports always read), `Contradicts book 1, chapter 12 (First Impressions): "…"` for an earlier book of
+ * the series, whose chapter 12 is not this book's. report-model.ts reads both back.
+ */
+export function earlierFactLine(fact: NonNullable<ContinuityReport["findings"][number]["earlierFact"]>): string {
+  const quote = `"${oneLine(fact.quote)}"`;
+  if (fact.book === undefined) return `Earlier, in chapter ${fact.chapter}: ${quote}`;
+  const title = fact.bookTitle?.trim() ? ` (${oneLine(fact.bookTitle).replace(/[()]/g, "")})` : "";
+  return `Contradicts book ${fact.book}, chapter ${fact.chapter}${title}: ${quote}`;
 }
 
 /** The worse of the model's verdict and what the model-free checks found. */
@@ -217,6 +229,8 @@ function chapterSections(lines: string[]): { chapter: number; start: number; end
 
 /** One entry of a character note's `changes` key: what became true, and in which chapter. */
 export interface StoredChange {
+  /** In a series-wide note: the book the chapter belongs to (chapter numbers restart in every book). */
+  book?: string;
   chapter: number;
   kind: FactKind;
   value: string;
@@ -224,6 +238,8 @@ export interface StoredChange {
 
 /** One entry of a character note's `appearances` key. */
 export interface StoredAppearance {
+  /** In a series-wide note: the book the chapter belongs to. */
+  book?: string;
   chapter: number;
   role: string;
   state: string;
@@ -237,9 +253,10 @@ export function readChanges(value: unknown): StoredChange[] {
   const out: StoredChange[] = [];
   for (const item of value) {
     if (typeof item !== "object" || item === null) continue;
-    const { chapter, kind, value: v } = item as Record<string, unknown>;
+    const { book, chapter, kind, value: v } = item as Record<string, unknown>;
     if (typeof chapter === "number" && typeof kind === "string" && FACT_KINDS.includes(kind as FactKind) && typeof v === "string") {
-      out.push({ chapter, kind: kind as FactKind, value: v });
+      // The book tag is kept: a rewrite of a series-wide note must not forget which book an entry is from.
+      out.push({ ...(typeof book === "string" ? { book } : {}), chapter, kind: kind as FactKind, value: v });
     }
   }
   return out;
@@ -250,13 +267,65 @@ function readAppearances(value: unknown): StoredAppearance[] {
   return value.filter((a): a is StoredAppearance => typeof a === "object" && a !== null && typeof (a as StoredAppearance).chapter === "number");
 }
 
-/** Codex facts from a character note: Bookwright's `changes`, plus the writer's own `status` as known from the start. */
-export function factsOf(meta: Record<string, unknown>): CodexFact[] {
-  const facts: CodexFact[] = readChanges(meta.changes).map((c) => ({ kind: c.kind, value: c.value, chapter: c.chapter }));
-  if (typeof meta.status === "string" && meta.status.trim() && !facts.some((f) => f.kind === "status")) {
+/**
+ * The book being worked on, for a series-wide character note whose entries say which book they are
+ * from (`book: <title>`): which entries are this book's, which come from earlier books, which from later.
+ */
+export interface SeriesScope {
+  /** This book's 1-based place in the series. */
+  position: number;
+  /** What this book's new entries are tagged with: its title, as promoting a character tags them. */
+  title: string;
+  /** The series book an entry's `book` names (by title, folder or index note), or null when none. */
+  bookOf(tag: string): { position: number; title: string } | null;
+}
+
+/**
+ * How many of each kind of list fact (traits, arc, knowledge) earlier books contribute per character, the
+ * latest kept: the state at the end of the last book, not the whole history, so a long series does not
+ * grow every sheet. Status and whereabouts are one value each anyway.
+ */
+export const EARLIER_FACTS_PER_KIND = 6;
+
+/**
+ * Codex facts from a character note: Bookwright's `changes`, plus the writer's own `status` as known
+ * from the start. With `scope` (a series-wide note read for one book of the series), the facts are the
+ * codex as of the end of the book before: entries of earlier books become known from the start, labelled
+ * with where they were established; this book's entries keep their chapters; entries of later books, or
+ * naming no book of the series, are left out; entries without `book` count as known from the start.
+ */
+export function factsOf(meta: Record<string, unknown>, scope?: SeriesScope): CodexFact[] {
+  const changes = readChanges(meta.changes);
+  const facts: CodexFact[] = scope ? scopedFacts(changes, scope) : changes.map((c) => ({ kind: c.kind, value: c.value, chapter: c.chapter }));
+  // In a series note `status` is whatever the latest book made it, so it stands in only when no book recorded one.
+  const recorded = scope ? changes.some((c) => c.kind === "status") : facts.some((f) => f.kind === "status");
+  if (typeof meta.status === "string" && meta.status.trim() && !recorded) {
     facts.push({ kind: "status", value: meta.status.trim(), chapter: 0 });
   }
   return facts;
+}
+
+function scopedFacts(changes: StoredChange[], scope: SeriesScope): CodexFact[] {
+  const untagged: CodexFact[] = [];
+  const earlier: (CodexFact & { from: NonNullable<CodexFact["from"]> })[] = [];
+  const own: CodexFact[] = [];
+  for (const c of changes) {
+    if (c.book === undefined) {
+      untagged.push({ kind: c.kind, value: c.value, chapter: 0 });
+      continue;
+    }
+    const book = scope.bookOf(c.book);
+    if (book === null || book.position > scope.position) continue;
+    if (book.position === scope.position) own.push({ kind: c.kind, value: c.value, chapter: c.chapter });
+    else earlier.push({ kind: c.kind, value: c.value, chapter: 0, from: { book: book.position, title: book.title, chapter: c.chapter } });
+  }
+  // Series order, then chapter: all are chapter 0 here, and the codex lets the last of a kind win.
+  earlier.sort((a, b) => a.from.book - b.from.book || a.from.chapter - b.from.chapter);
+  const kept = earlier.filter((fact, i) => {
+    const later = earlier.slice(i + 1).filter((f) => f.kind === fact.kind).length;
+    return fact.kind === "status" || fact.kind === "location" ? later === 0 : later < EARLIER_FACTS_PER_KIND;
+  });
+  return [...untagged, ...kept, ...own];
 }
 
 /**
@@ -270,26 +339,39 @@ export function characterKeyUpdates(
   extraction: CharactersExtraction,
   chapter: number,
   linkFor: (name: string) => string,
+  scope?: SeriesScope,
 ): Record<string, unknown> {
   const mine = (name: string) => names.some((n) => n.toLowerCase() === name.trim().toLowerCase());
   const updates: Record<string, unknown> = {};
+  // A series-wide note holds every book's entries, and chapter 3 of book 1 is not chapter 3 of book 2:
+  // only this book's entries are this book's to replace, and the new ones say which book they are from.
+  const thisBook = (entry: { book?: string }) => (scope ? entry.book !== undefined && scope.bookOf(entry.book)?.position === scope.position : true);
+  const tag = scope ? { book: scope.title } : {};
 
   const oldChanges = readChanges(meta.changes);
-  const changes = [
-    ...oldChanges.filter((c) => c.chapter !== chapter),
-    ...extraction.changes.filter((c) => mine(c.name)).map((c) => ({ chapter, kind: c.kind, value: c.value })),
-  ].sort((a, b) => a.chapter - b.chapter);
+  const changes = withChapterEntries(
+    oldChanges,
+    extraction.changes.filter((c) => mine(c.name)).map((c) => ({ ...tag, chapter, kind: c.kind, value: c.value })),
+    chapter,
+    thisBook,
+    scope !== undefined,
+  );
   if (JSON.stringify(changes) !== JSON.stringify(oldChanges)) updates.changes = changes;
 
   const oldAppearances = readAppearances(meta.appearances);
-  const appearances = [
-    ...oldAppearances.filter((a) => a.chapter !== chapter),
-    ...extraction.appearances.filter((a) => mine(a.name)).map((a) => ({ chapter, role: a.role, state: a.emotionalState })),
-  ].sort((a, b) => a.chapter - b.chapter);
+  const appearances = withChapterEntries(
+    oldAppearances,
+    extraction.appearances.filter((a) => mine(a.name)).map((a) => ({ ...tag, chapter, role: a.role, state: a.emotionalState })),
+    chapter,
+    thisBook,
+    scope !== undefined,
+  );
   if (JSON.stringify(appearances) !== JSON.stringify(oldAppearances)) updates.appearances = appearances;
 
-  const latestStatus = changes.filter((c) => c.kind === "status").at(-1);
-  if (latestStatus && latestStatus.chapter === chapter && meta.status !== latestStatus.value) updates.status = latestStatus.value;
+  // `status` is the character's status now; a later book's status change has the last word in a series note.
+  const laterStatus = scope !== undefined && changes.some((c) => c.kind === "status" && c.book !== undefined && (scope.bookOf(c.book)?.position ?? 0) > scope.position);
+  const latestStatus = changes.filter((c) => c.kind === "status" && thisBook(c)).sort((a, b) => a.chapter - b.chapter).at(-1);
+  if (latestStatus && !laterStatus && latestStatus.chapter === chapter && meta.status !== latestStatus.value) updates.status = latestStatus.value;
 
   const relationships = Array.isArray(meta.relationships) ? [...(meta.relationships as unknown[])] : [];
   let added = false;
@@ -304,6 +386,31 @@ export function characterKeyUpdates(
   }
   if (added) updates.relationships = relationships;
   return updates;
+}
+
+/**
+ * `old` with this chapter's entries replaced by `fresh`. A book's own note is kept in chapter order. A
+ * series note keeps every other entry where it is (other books' entries are never moved or touched) and
+ * puts the new ones where the chapter's old ones were, else among this book's in chapter order; a book
+ * with no entries yet goes at the end.
+ */
+function withChapterEntries<T extends { chapter: number }>(old: T[], fresh: T[], chapter: number, thisBook: (entry: T) => boolean, series: boolean): T[] {
+  const replaced = (e: T) => thisBook(e) && e.chapter === chapter;
+  const kept = old.filter((e) => !replaced(e));
+  if (!series) return [...kept, ...fresh].sort((a, b) => a.chapter - b.chapter);
+  // Where the chapter's old entries were, else after this book's earlier chapters, else before its later ones.
+  const first = old.findIndex(replaced);
+  let at = first === -1 ? -1 : old.slice(0, first).filter((e) => !replaced(e)).length;
+  if (at === -1) {
+    kept.forEach((e, i) => {
+      if (thisBook(e) && e.chapter < chapter) at = i + 1;
+    });
+  }
+  if (at === -1) {
+    const later = kept.findIndex((e) => thisBook(e) && e.chapter > chapter);
+    at = later === -1 ? kept.length : later;
+  }
+  return [...kept.slice(0, at), ...fresh, ...kept.slice(at)];
 }
 
 // --- Helpers ------------------------------------------------------------------------------------------

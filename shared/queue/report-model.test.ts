@@ -50,8 +50,19 @@ describe("readReport", () => {
     expect(parsed.findings[0]!.key).toBe(findingKey(report.findings[0]!));
   });
 
+  it("reads back an earlier book's fact with its book, and a report from before series as it was", () => {
+    const fromBook1 = { ...report.findings[0]!, earlierFact: { chapter: 12, quote: "Darcy dies.", book: 1, bookTitle: "First Impressions" } };
+    const body = renderReportBody(10, "P/Chapters/10 Ball.md", { overall: "fail", findings: [fromBook1], summary: "S." }, []);
+    expect(body).toContain('> Contradicts book 1, chapter 12 (First Impressions): "Darcy dies."');
+    expect(readReport(body).findings[0]).toMatchObject({ earlierFact: { chapter: 12, quote: "Darcy dies.", book: 1, bookTitle: "First Impressions" } });
+    const untitled = renderReportBody(10, "P/Chapters/10 Ball.md", { overall: "fail", findings: [{ ...fromBook1, earlierFact: { chapter: 12, quote: "Darcy dies.", book: 1 } }], summary: "S." }, []);
+    expect(readReport(untitled).findings[0]!.earlierFact).toEqual({ chapter: 12, quote: "Darcy dies.", book: 1 });
+    // The note written before series existed reads as it always did: this book's chapter, no book.
+    expect(readReport(note).findings[0]!.earlierFact).toEqual({ chapter: 1, quote: "Mara looked at him with her grey eyes." });
+  });
+
   it("round-trips any single-line finding", () => {
-    const line = fc.string({ minLength: 1, maxLength: 30 }).map((s) => s.replace(/[\r\n>*]/g, " ").trim()).filter((s) => s.length > 0 && !s.startsWith("Earlier, in chapter"));
+    const line = fc.string({ minLength: 1, maxLength: 30 }).map((s) => s.replace(/[\r\n>*]/g, " ").trim()).filter((s) => s.length > 0 && !s.startsWith("Earlier, in chapter") && !s.startsWith("Contradicts book"));
     const finding = fc.record({
       severity: fc.constantFrom("info" as const, "warning" as const, "error" as const),
       category: fc.constantFrom("character" as const, "timeline" as const, "setting" as const, "object" as const, "knowledge" as const, "style" as const),

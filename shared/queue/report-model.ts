@@ -22,7 +22,8 @@ export interface ReportFinding {
   quote: string;
   where: string;
   why: string;
-  earlierFact?: { chapter: number; quote: string };
+  /** `book` (and `bookTitle`) when the fact is from an earlier book of the series: its chapter is that book's. */
+  earlierFact?: { chapter: number; quote: string; book?: number; bookTitle?: string };
   suggestedFix?: string;
 }
 
@@ -95,6 +96,8 @@ const HEADER = /^\[!([^\]]+)\][+-]?\s*(.*?)\s*\(\s*(info|warning|error)\s*(?:,\s
 /** `"quote" — where`: the quote runs to the last `" —`, since quotes are dialogue and hold quote marks themselves. */
 const QUOTE_LINE = /^"(.*)"\s*—\s*(.*)$/;
 const EARLIER = /^Earlier, in chapter (\d+):\s*"(.*)"\s*$/;
+/** An earlier book's fact, as earlierFactLine writes it: `Contradicts book 1, chapter 12 (First Impressions): "…"`. */
+const EARLIER_BOOK = /^Contradicts book (\d+), chapter (\d+)(?: \(([^()]*)\))?:\s*"(.*)"\s*$/;
 const FIX = /^\*\*Suggested fix:\*\*\s*(.*)$/;
 const CHECKED = /^Checked \[\[([^\]|#]+)(?:#[^\]|]*)?\|Chapter (\d+)\]\]:\s*\*\*(pass|warning|fail)\*\*/m;
 
@@ -156,11 +159,16 @@ function readCallout(lines: string[]): ReportFinding | null {
   paragraphs.forEach((p, index) => {
     const quoted = index === 0 ? QUOTE_LINE.exec(p) : null;
     const earlier = EARLIER.exec(p);
+    const earlierBook = earlier ? null : EARLIER_BOOK.exec(p);
     const fix = FIX.exec(p);
     if (quoted) {
       quote = quoted[1]!;
       where = quoted[2]!.trim();
     } else if (earlier) earlierFact = { chapter: Number(earlier[1]), quote: earlier[2]! };
+    else if (earlierBook) {
+      const title = earlierBook[3]?.trim();
+      earlierFact = { chapter: Number(earlierBook[2]), quote: earlierBook[4]!, book: Number(earlierBook[1]), ...(title ? { bookTitle: title } : {}) };
+    }
     else if (fix) suggestedFix = fix[1]!.trim();
     else why.push(p);
   });

@@ -9,3 +9,9 @@ Report only real contradictions and lapses, each as a finding:
 Do not report matters of taste, and do not invent earlier facts: if you cannot quote it, it is not a finding.
 
 Set overall to fail if any finding is an error, warning if any is a warning, else pass. Then write a summary of this chapter (about 150 words) for later chapters: what happened, who learned what, where everyone ends up.`;
+
+/**
+ * Added to the role for a book of a series. Facts from earlier books reach the prompt labelled with their
+ * book, since every book numbers its chapters from 1 and "chapter 12" alone would be this book's.
+ */
+export const CONTINUITY_SERIES_NOTE = `This book is part of a series. Facts from earlier books are labelled with their book, as "(book 1, chapter 12)"; a chapter number without a book is this book's. A contradiction of an earlier book is a finding like any other: quote the earlier fact, and give its book number and title with its chapter in earlierFact, so the writer can find it.`;
