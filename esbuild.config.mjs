@@ -34,7 +34,9 @@ export function pluginOptions(production) {
  * parses the Anthropic SDK, `generate` never parses pdf-lib.
  */
 const cli = {
-  entryPoints: ["companion/cli.ts"],
+  // The export worker is an entry of its own (dist/export-worker.js): the companion starts it as a worker
+  // thread by path, found beside the chunk that starts it (companion/export/export-jobs.ts).
+  entryPoints: ["companion/cli.ts", "companion/export/export-worker.ts"],
   bundle: true,
   platform: "node",
   target: "node20",

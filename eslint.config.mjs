@@ -13,7 +13,7 @@ const serverPaths = ["better-sqlite3", "fastify"].map((name) => ({ name, message
 
 
 export default defineConfig([
-  globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", ".ci/", "esbuild.config.mjs", "fonts.mjs", "eslint.config.mjs", "version-bump.mjs"]),
+  globalIgnores(["node_modules/", "main.js", "dist/", "coverage/", ".bench/", "bin/", ".ci/", "esbuild.config.mjs", "fonts.mjs", "eslint.config.mjs", "version-bump.mjs", "demo/out/"]),
   ...obsidianmd.configs.recommended,
   {
     languageOptions: {

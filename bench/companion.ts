@@ -11,7 +11,8 @@
  * Each phase prints requests/s (average), p50 and p99 latency and the non-2xx count. These are absolute
  * numbers on a shared machine, for comparison between runs rather than against a target. Last comes
  * `revision-storage-ratio: X` from `measureRevisionStorage()`: the database's bytes on disk over 500
- * plain copies of the chapter after 500 small edits. Target: X ≤ 0.05.
+ * plain copies of the chapter after 500 small edits. Target: X ≤ 0.05. Then `series-index-rebuild-ms: X`:
+ * one rebuild of the series index for the corpus trilogy on disk (3 books, 61 chapters), the median of 5.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,9 +23,11 @@ import path from "node:path";
 import { clearTimeout, setTimeout } from "node:timers";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { corpusChapter, measureRevisionStorage, seededRandom, smallEdit } from "../companion/revisions/storage-measure";
+import { makeSeriesFixture, trilogyNotes } from "../companion/series/test-support";
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -196,4 +199,22 @@ export async function runCompanionBench(): Promise<void> {
   }
 
   console.log(`revision-storage-ratio: ${measureRevisionStorage().toFixed(4)}`);
+  console.log(`series-index-rebuild-ms: ${(await measureSeriesIndexRebuild()).toFixed(1)}`);
+}
+
+/** Milliseconds one series index rebuild takes for the corpus trilogy on disk: the median of 5, after one to warm up. */
+async function measureSeriesIndexRebuild(): Promise<number> {
+  const fixture = await makeSeriesFixture(trilogyNotes());
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const start = performance.now();
+      const outcome = await fixture.index.rebuild();
+      if (!outcome.ok) throw new Error(`the series index rebuild failed: ${outcome.error}`);
+      if (i > 0) times.push(performance.now() - start);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  } finally {
+    await fixture.cleanup();
+  }
 }

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   check: async () => [(await import("./commands/check")).registerCheckCommand],
   export: async () => [(await import("./commands/export")).registerExportCommand],
   companion: async () => [(await import("./commands/companion")).registerCompanionCommand],
+  demo: async () => [(await import("./commands/demo")).registerDemoCommand],
 };
 
 /** The program with `only` registered (the command being run), or every command when it is not one of ours. */

@@ -33,7 +33,7 @@ describe("BookwrightPlugin", () => {
       expect.arrayContaining([
         "show-book-stats", "new-book", "new-chapter", "import-manuscript", "generate-brief", "write-chapter", "check-continuity",
         "extract-characters", "update-timeline", "generate-chapters", "check-whole-book", "show-chapter-revisions", "open-queue",
-        "open-dashboard", "open-continuity-report", "open-characters", "open-timeline", "export-book",
+        "open-dashboard", "open-continuity-report", "open-characters", "open-timeline", "export-book", "export-series",
         "open-series-dashboard", "move-book-into-series", "move-book-out-of-series", "promote-character-to-series", "new-series",
       ]),
     );

@@ -47,7 +47,7 @@ export default class BookwrightPlugin extends Plugin {
     registerBookCommands(this, { vault });
     registerGenerateCommands(this, { controller, vault, settings });
     registerRevisionCommands(this, { vault, companion: () => companionFromSettings(this.app, this.settings) });
-    registerExportCommand(this, { vault, settings });
+    registerExportCommand(this, { vault, settings, companion: () => companionFromSettings(this.app, this.settings) });
     registerQueueView(this, controller, { settings });
     registerDashboard(this, { vault, controller });
     registerReportView(this, { vault });

@@ -84,6 +84,32 @@ describe("bookwright companion", () => {
     expect(again.map((r) => r.id)).toContain(first);
   }, 30_000);
 
+  it("runs export jobs, keeping their files beside the database and out of the vault", async () => {
+    await writeFile(path.join(vault, "Tides", "Book.md"), "---\nbookwright: book\ntitle: Tides\n---\n");
+    await writeFile(path.join(vault, "Tides", "Chapters", "01 Storm.md"), "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\nThe storm came.\n");
+    running = await startCompanion({ vault, port: 0 });
+    const id = path.basename(running.databaseFile, ".sqlite");
+    expect(running.exportsFolder).toBe(path.join(temp, "data", "exports", id));
+    const started = await api(running, "/exports", { method: "POST", body: JSON.stringify({ book: "Tides", format: "md" }) });
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as { id: string };
+    const done = await until(
+      async () => (await (await api(running!, `/exports/${job.id}`)).json()) as { state: string; result?: { fileName: string } },
+      (j) => j.state !== "queued" && j.state !== "running",
+    );
+    expect(done).toMatchObject({ state: "succeeded", result: { fileName: "Tides (md).md" } });
+    expect(await readFile(path.join(running.exportsFolder, `${job.id}.md`), "utf8")).toBe("# Tides\n\n## Storm\n\nThe storm came.\n");
+    await expect(stat(path.join(vault, "Tides", "Exports"))).rejects.toThrow();
+    // Kept across a restart, with its file; removed once past a retention period of zero.
+    await running.close();
+    running = await startCompanion({ vault, port: 0 });
+    expect((await api(running, `/exports/${job.id}`)).status).toBe(200);
+    await running.close();
+    running = await startCompanion({ vault, port: 0, exportRetentionMs: 0 });
+    expect((await api(running, `/exports/${job.id}`)).status).toBe(404);
+    await expect(stat(path.join(running.exportsFolder, `${job.id}.md`))).rejects.toThrow();
+  }, 30_000);
+
   it("backs the database up through SQLite's backup API, and refuses a vault that is not there", async () => {
     running = await startCompanion({ vault, port: 0 });
     await api(running, "/revisions", { method: "POST", body: JSON.stringify({ note: "Tides/Chapters/01 Storm.md" }) });
@@ -103,5 +129,33 @@ describe("bookwright companion", () => {
       log.mockRestore();
     }
     await expect(startCompanion({ vault: path.join(temp, "Nope"), port: 0 })).rejects.toThrow(`--vault ${path.join(temp, "Nope")}: no such folder`);
+  }, 30_000);
+
+  it("keeps the series index: built at start, rebuilt when the watcher sees a chapter change, kept across a restart", async () => {
+    await mkdir(path.join(vault, "Saga", "One"), { recursive: true });
+    await writeFile(path.join(vault, "Saga", "Series.md"), "---\nbookwright: series\ntitle: Saga\n---\n");
+    await writeFile(path.join(vault, "Saga", "One", "Book.md"), '---\nbookwright: book\ntitle: One\nseries: "[[Series]]"\nseries_order: 1\n---\n');
+    await writeFile(path.join(vault, "Saga", "One", "01.md"), "---\nbookwright: chapter\nchapter: 1\ntitle: Harbour\nstatus: written\n---\nThe ship left.\n");
+    running = await startCompanion({ vault, port: 0, debounceMs: 50 });
+    await running.series.idle();
+    type List = { series: { id: string; title: string; folder: string; books: number; words: number }[]; indexedAt: string | null };
+    const list = async (r: RunningCompanion): Promise<List> => (await (await api(r, "/series")).json()) as List;
+    const first = await list(running);
+    expect(first.series).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{16}$/) as unknown, title: "Saga", folder: "Saga", books: 1, words: 3 }]);
+    const id = first.series[0]!.id;
+
+    // Edited by another editor: the watcher reports it and the index follows (waiting on rebuilds, not a clock).
+    await writeFile(path.join(vault, "Saga", "One", "01.md"), "---\nbookwright: chapter\nchapter: 1\ntitle: Harbour\nstatus: written\n---\nThe ship left the harbour at dawn.\n");
+    const words = (): number | undefined => running!.series.store.list()[0]?.words;
+    while (words() !== 7) expect(await running.series.nextRebuild()).toMatchObject({ ok: true });
+    const edited = await list(running);
+    expect(edited.series).toEqual([{ ...first.series[0], words: 7 }]);
+    const detail = (await (await api(running, `/series/${id}`)).json()) as { books: { title: string; words: number }[] };
+    expect(detail.books.map((b) => [b.title, b.words])).toEqual([["One", 7]]);
+
+    await running.close();
+    running = await startCompanion({ vault, port: 0, debounceMs: 50 });
+    expect((await list(running)).series).toEqual(edited.series);
+    await running.series.idle();
   }, 30_000);
 });

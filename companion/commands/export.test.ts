@@ -181,3 +181,58 @@ describe("exporting Pride and Prejudice", () => {
     expect(Math.abs(words - importedWords) / importedWords).toBeLessThan(0.01);
   });
 });
+
+describe("bookwright export <series-folder>", () => {
+  let temp: string;
+  let series: string;
+  const note = (kind: string, keys: string, body = ""): string => `---\nbookwright: ${kind}\n${keys}---\n${body}`;
+  beforeEach(async () => {
+    temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-export-series-"));
+    series = path.join(temp, "Saga");
+    const files: Record<string, string> = {
+      "Series.md": note("series", 'title: The Saga\ndescription: Two books of the sea.\nbooks: ["[[One]]", "[[Two]]"]\n'),
+      "One/Book.md": note("book", 'title: One\nauthor: Ada Quill\nseries: "[[Series]]"\nseries_order: 1\n'),
+      "One/Chapters/01 Storm.md": note("chapter", "chapter: 1\ntitle: Storm\n", "The storm came.\n"),
+      "One/Chapters/02 Calm.md": note("chapter", "chapter: 2\ntitle: Calm\n", "It was calm.\n"),
+      "Two/Book.md": note("book", 'title: Two\nauthor: Ada Quill\nseries: "[[Series]]"\nseries_order: 2\n'),
+      "Two/Chapters/01 Ebb.md": note("chapter", "chapter: 1\ntitle: Ebb\n", "The tide went out.\n"),
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(series, name)), { recursive: true });
+      await writeFile(path.join(series, name), text);
+    }
+  });
+  afterEach(async () => {
+    await rm(temp, { recursive: true, force: true });
+  });
+
+  it("writes one EPUB of every book into the series' Exports/, each book a part of the contents", async () => {
+    const { out, err, exitCode } = await runExport(series, "--format", "epub");
+    expect([err, exitCode]).toEqual(["", undefined]);
+    const file = path.join(series, "Exports", "The Saga (epub).epub");
+    expect(out).toBe(`${file}\n3 chapters, 10 words`);
+    const files = unzipSync(new Uint8Array(await readFile(file)));
+    const nav = strFromU8(files["OEBPS/nav.xhtml"]!);
+    expect(nav).toMatch(/<li><a href="part-1\.xhtml">One<\/a>\s*<ol>\s*<li><a href="chapter-001\.xhtml">Storm<\/a><\/li>\s*<li><a href="chapter-002\.xhtml">Calm<\/a><\/li>\s*<\/ol>\s*<\/li>/);
+    expect(nav).toMatch(/<li><a href="part-2\.xhtml">Two<\/a>\s*<ol>\s*<li><a href="chapter-003\.xhtml">Ebb<\/a><\/li>\s*<\/ol>\s*<\/li>/);
+    expect(strFromU8(files["OEBPS/content.opf"]!)).toContain("<dc:description>Two books of the sea.</dc:description>");
+    // The omnibus's identifier is the series note's; the books' own notes are left as they were.
+    expect(await readFile(path.join(series, "Series.md"), "utf8")).toMatch(/^identifier: urn:uuid:/m);
+    expect(await readFile(path.join(series, "One", "Book.md"), "utf8")).not.toContain("identifier");
+  });
+
+  it("takes the same options as a book's export: a plain-text omnibus with straight quotes", async () => {
+    const { out, exitCode } = await runExport(series, "--format", "txt", "--no-smart-typography");
+    expect(exitCode).toBeUndefined();
+    const file = path.join(series, "Exports", "The Saga (txt).txt");
+    expect(out.split("\n")[0]).toBe(file);
+    expect(await readFile(file, "utf8")).toBe("The Saga\n\nby Ada Quill\n\n\nOne\n===\n\n\nStorm\n\nThe storm came.\n\n\nCalm\n\nIt was calm.\n\n\nTwo\n===\n\n\nEbb\n\nThe tide went out.\n");
+  });
+
+  it("refuses --chapters for a series, naming the option, and writes nothing", async () => {
+    const { err, exitCode } = await runExport(series, "--format", "txt", "--chapters", "1-2");
+    expect(err).toBe(`bookwright export: --chapters 1-2: ${series} is a series, which exports whole; to export some chapters, give the book's own folder`);
+    expect(exitCode).toBe(1);
+    expect(await readdir(series)).not.toContain("Exports");
+  });
+});

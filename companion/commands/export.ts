@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { parseChapterSelection } from "../../shared/export/book-model";
 import { EXPORT_FORMATS, exportBook, isExportFormat, TRIM_SIZES, type ExportBookOptions } from "../../shared/export/export-book";
 import { pickFontFiles } from "../../shared/export/font-files";
+import { isSeriesFolder } from "../../shared/series/series";
 import { useDeflateRaw } from "../../shared/export/zip";
 import type { FontBytes } from "../../shared/export/pdf/fonts";
 import type { TrimName } from "../../shared/export/pdf/trim";
@@ -33,14 +34,17 @@ interface ExportOptions {
   markMissingCharacters?: boolean;
 }
 
-/** `bookwright export <book-folder> --format …`: the book as one file in `<book>/Exports/`. */
+/**
+ * `bookwright export <book-folder> --format …`: the book as one file in `<book>/Exports/`; given a series
+ * folder, one omnibus file of all its books in `<series>/Exports/` (exportBook tells the two apart).
+ */
 export function registerExportCommand(program: Command): void {
   program
     .command("export")
-    .description("Export a book as one Word, PDF, EPUB, plain-text or Markdown file in the book's Exports folder")
-    .argument("<book-folder>", "folder holding the book's Book.md (or a Longform index note)")
+    .description("Export a book (or a whole series, as one omnibus) as one Word, PDF, EPUB, plain-text or Markdown file in its Exports folder")
+    .argument("<book-folder>", "folder holding the book's Book.md (or a Longform index note), or a series folder holding its series note")
     .requiredOption("--format <format>", `docx (a book), manuscript (standard manuscript format .docx), pdf (print), epub, txt or md`)
-    .option("--chapters <list>", 'chapters to export: "all" or numbers and ranges such as 1-5,8', "all")
+    .option("--chapters <list>", 'chapters to export: "all" or numbers and ranges such as 1-5,8 (a book only: a series exports whole)', "all")
     .option("--trim <size>", `print trim in inches for pdf and docx: ${TRIM_SIZES.join(", ")} (default 6x9)`)
     .option("--font-size <pt>", `body text size in points for pdf and docx (${MIN_FONT_PT}–${MAX_FONT_PT})`)
     .option("--font-dir <folder>", "a folder with your own regular, italic, bold and bold italic TrueType (.ttf) files for pdf (default: EB Garamond)")
@@ -52,7 +56,7 @@ export function registerExportCommand(program: Command): void {
     .option("--description <text>", "the e-book's description, shown by readers and stores (default: Book.md's description)")
     .option("--no-smart-typography", "keep straight quotes, -- and ... as typed")
     .option("--overwrite", "replace an earlier export of the same name instead of numbering the new one")
-    .option("--vault <folder>", "the vault root (default: the book folder's parent)")
+    .option("--vault <folder>", "the vault root (default: the folder's parent; give it for a series whose books live elsewhere in the vault)")
     .action(async (bookFolder: string, options: ExportOptions) => {
       // Node's zlib is native: compressing a whole novel's EPUB or DOCX takes a fraction of fflate's time cold.
       useDeflateRaw((data) => deflateRawSync(data, { level: 6 }));
@@ -65,6 +69,10 @@ export function registerExportCommand(program: Command): void {
         const fontSizePt = parseFontSize(options.fontSize);
         const { root, folder } = locateBook(bookFolder, options.vault);
         const vault = new NodeVault(root);
+        // Every book of a series numbers its chapters from 1, so a selection cannot say which book's it means.
+        if (selection.chapters !== "all" && (await isSeriesFolder(vault, folder))) {
+          throw new Error(`--chapters ${options.chapters}: ${bookFolder} is a series, which exports whole; to export some chapters, give the book's own folder`);
+        }
         const exportOptions: ExportBookOptions = {
           format,
           chapters: selection.chapters,

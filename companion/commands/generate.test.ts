@@ -413,6 +413,26 @@ describe("bookwright generate", () => {
     expect(await savedState()).toBeNull();
   });
 
+  it("--simulate writes with the offline simulator: no key, no request sent, placeholder chapters, $0", async () => {
+    vi.stubEnv("ANTHROPIC_API_KEY", "");
+    const run = await cli(["generate", bookDir, "--simulate", "--chapters", "1-2"]);
+    expect(run.exitCode, run.err).toBe(0);
+    expect(run.err).toContain("simulating: the offline simulator writes placeholder text");
+    expect(run.err).toContain("estimated $0.00");
+    expect(run.err).toContain("10 of 10 jobs done, cost $0.0000");
+    expect(server.requests).toHaveLength(0);
+    const state = (await savedState())!;
+    await expectWrittenOnce(state, [1, 2]);
+    for (const text of (await chapterTexts()).values()) expect(bodyOf(text)).toMatch(/^> \[!warning\] Simulator placeholder text\n/);
+  });
+
+  it("lists --simulate in its help", async () => {
+    const program = new Command("bookwright").exitOverride().configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    registerGenerateCommand(program, captureIO({ out: "", err: "", exitCode: 0 }));
+    const help = program.commands.find((c) => c.name() === "generate")!.helpInformation();
+    expect(help.replace(/\s+/g, " ")).toContain("--simulate write with the built-in offline simulator instead of a model: placeholder text");
+  });
+
   it.each([
     [["--chapters", "1", "--mode", "fast"], "bookwright generate: --mode: expected sequential or plan-ahead, got 'fast'\n"],
     [["--chapters", "1", "--concurrency", "0"], "bookwright generate: --concurrency: expected a whole number from 1 to 32, got '0'\n"],

@@ -19,10 +19,11 @@ import { AnthropicLlm } from "../../shared/llm/anthropic-llm";
 import type { Llm } from "../../shared/llm/llm";
 import { RateLimiter, rateLimited } from "../../shared/llm/rate-limit";
 import { retrying } from "../../shared/llm/retry";
+import { SimulatedLlm, SIMULATOR_MODEL } from "../../shared/llm/simulated-llm";
 import { AgentExecutor } from "../../shared/queue/agent-executor";
 import { buildBatch } from "../../shared/queue/graph";
 import { belongsTo, cancel, resume, retry, takeOver, totalCostUsd, type BatchMode, type QueueState } from "../../shared/queue/jobs";
-import { NoteRevisions } from "../../shared/queue/revisions";
+import { NoteRevisions, type Revisions } from "../../shared/queue/revisions";
 import { PAUSE_STOPPED, QueueRunner, type QueueEvent } from "../../shared/queue/runner";
 import { formatQueue } from "../cli-display/queue-view";
 import { LiveDisplay } from "../cli-display/terminal";
@@ -52,6 +53,8 @@ export interface GenerateOptions {
   takeOver?: boolean;
   /** Let the batch replace chapters that already have prose (each is kept as a revision first). */
   rewrite?: boolean;
+  /** Write with the offline simulator (placeholder text, no model, no network, no cost) instead of a model. */
+  simulate?: boolean;
 }
 
 /** Where a book's queue lives: inside the book, hidden, so Obsidian on any device shows the same batch. */
@@ -137,6 +140,16 @@ export interface GenerateDeps {
   onState?: (state: QueueState) => void;
   /** Called when the batch has stopped running, before the summary is printed. */
   onDone?: () => void;
+  /**
+   * Wraps the book's revisions (notes in `Revisions/`), e.g. to keep each one in the companion's store
+   * too (`bookwright demo` does).
+   */
+  wrapRevisions?: (revisions: Revisions) => Revisions;
+}
+
+/** Every agent on the simulator's model: it has no price, so the estimates and costs shown are $0, as they should be. */
+export function simulatorModels(): AgentModels {
+  return { architect: SIMULATOR_MODEL, writer: SIMULATOR_MODEL, continuity: SIMULATOR_MODEL, timeline: SIMULATOR_MODEL, characters: SIMULATOR_MODEL };
 }
 
 /** Runs (or resumes) a batch; resolves with the final saved state. */
@@ -147,7 +160,7 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
   if (mode !== "sequential" && mode !== "plan-ahead") throw new Error(`--mode: expected sequential or plan-ahead, got '${options.mode}'`);
   const concurrency = parseNumber("--concurrency", options.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 32, "a whole number from 1 to 32")!;
   const maxCost = parseNumber("--max-cost", options.maxCost, (n) => n > 0, "an amount of US dollars above 0, e.g. 5");
-  const models = parseModels(options.model);
+  const models = options.simulate ? simulatorModels() : parseModels(options.model);
   const { root, folder } = locateBook(nodePath.resolve(io.cwd(), bookFolder), options.vault === undefined ? undefined : nodePath.resolve(io.cwd(), options.vault));
   const vault = new NodeVault(root);
   const book = await loadBook(vault, folder);
@@ -195,11 +208,12 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
 
   const llm = deps.llm ?? buildLlm(options, io);
   const batchStart = Math.min(...state.jobs.map((j) => j.chapter));
+  const revisions = new NoteRevisions(vault, folder);
   const executor = new AgentExecutor({
     vault,
     bookFolder: folder,
     llm,
-    revisions: new NoteRevisions(vault, folder),
+    revisions: deps.wrapRevisions ? deps.wrapRevisions(revisions) : revisions,
     batchStart,
     now,
     models,
@@ -258,7 +272,11 @@ export async function generate(bookFolder: string, options: GenerateOptions, dep
   return final;
 }
 
-export function buildLlm(options: Pick<GenerateOptions, "apiKey" | "baseUrl">, io: CommandIO): Llm {
+export function buildLlm(options: Pick<GenerateOptions, "apiKey" | "baseUrl" | "simulate">, io: CommandIO): Llm {
+  if (options.simulate) {
+    io.err("simulating: the offline simulator writes placeholder text, not prose from a model; nothing is sent anywhere and nothing is charged");
+    return new SimulatedLlm();
+  }
   const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new Error("no API key: set ANTHROPIC_API_KEY or pass --api-key (a local server accepts any value)");
   const baseURL = options.baseUrl ?? process.env.BOOKWRIGHT_BASE_URL;
@@ -299,6 +317,7 @@ export function registerGenerateCommand(program: Command, io: CommandIO = proces
     .option("--vault <folder>", "the vault root (default: the book folder's parent)")
     .option("--take-over", "run a batch another device started (only if it is not running there)")
     .option("--rewrite", "replace chapters that already have text (each is kept as a revision first)")
+    .option("--simulate", "write with the built-in offline simulator instead of a model: placeholder text (marked as such), no API key, no network, no cost; for trying the queue and the notes")
     .action(async (bookFolder: string, options: GenerateOptions) => {
       let runner: QueueRunner | undefined;
       let interrupts = 0;

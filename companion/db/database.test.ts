@@ -10,6 +10,7 @@ import {
   DatabaseCorruptError,
   DatabaseOpenError,
   DatabaseVersionError,
+  exportsFolderFor,
   openDatabase,
   schemaVersion,
   type Migration,
@@ -299,5 +300,36 @@ describe("where the database lives", () => {
 
   it("refuses a vault that does not exist", () => {
     expect(() => databaseFileFor(nodePath.join(folder, "missing"))).toThrow(/cannot locate the vault/);
+  });
+
+  it("keeps a vault's exports beside its database, in a folder named by the same id", () => {
+    const vault = nodePath.join(folder, "My Vault");
+    mkdirSync(vault);
+    const env = { HOME: "/home/ann", XDG_DATA_HOME: "/data/ann" };
+    const id = nodePath.posix.basename(databaseFileFor(vault, { env, platform: "linux" }), ".sqlite");
+    expect(exportsFolderFor(vault, { env, platform: "linux" })).toBe(`/data/ann/bookwright/exports/${id}`);
+    expect(exportsFolderFor(vault, { env: { APPDATA: "C:\\Users\\ann\\AppData\\Roaming" }, platform: "win32" })).toBe(`C:\\Users\\ann\\AppData\\Roaming\\Bookwright\\exports\\${id}`);
+  });
+});
+
+describe("the export jobs migration", () => {
+  it("adds export_jobs to a database made by the first version, keeping its revisions", () => {
+    const file = nodePath.join(folder, "v1.sqlite");
+    const v1 = openDatabase(file, { migrations: COMPANION_MIGRATIONS.slice(0, 1) });
+    v1.prepare("INSERT INTO revision_blobs (id, hash, size, format, base, depth, data) VALUES (1, zeroblob(32), 0, 0, NULL, 0, x'')").run();
+    v1.prepare("INSERT INTO revisions (id, note, created_at, source, blob, words, word_delta) VALUES ('r1', 'a.md', 0, 'cli', 1, 0, 0)").run();
+    v1.close();
+    const db = openDatabase(file);
+    try {
+      expect(COMPANION_MIGRATIONS[1]!.name).toBe("export jobs");
+      expect(schemaVersion(db)).toBe(COMPANION_MIGRATIONS.length);
+      expect(tables(db)).toEqual(expect.arrayContaining(["revisions", "export_jobs"]));
+      expect((db.prepare("SELECT count(*) AS n FROM revisions").get() as { n: number }).n).toBe(1);
+      // A succeeded job must name its file, and only a succeeded one may.
+      expect(() => db.prepare("INSERT INTO export_jobs (id, book, format, options, state, created_at, stage) VALUES ('e', 'B', 'txt', '{}', 'succeeded', 0, 'done')").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO export_jobs (id, book, format, options, state, created_at, stage) VALUES ('e', 'B', 'txt', '{}', 'paused', 0, 'queued')").run()).toThrow(/CHECK/);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -250,3 +250,14 @@ export function databaseFileFor(vaultPath: string, options: DatabaseLocationOpti
   const paths = platform === "win32" ? nodePath.win32 : nodePath.posix;
   return paths.join(companionDataDir(options.env, platform), "vaults", `${id}.sqlite`);
 }
+
+/**
+ * The folder the vault's finished exports are kept in: `<data dir>/exports/<id>/`, beside the `vaults/`
+ * folder of the database and named by the same id. Never inside the vault: an export job's file is the
+ * companion's until the plugin writes it into the book's Exports folder.
+ */
+export function exportsFolderFor(vaultPath: string, options: DatabaseLocationOptions = {}): string {
+  const database = databaseFileFor(vaultPath, options);
+  const paths = (options.platform ?? process.platform) === "win32" ? nodePath.win32 : nodePath.posix;
+  return paths.join(paths.dirname(paths.dirname(database)), "exports", paths.basename(database, ".sqlite"));
+}

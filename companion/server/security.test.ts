@@ -5,6 +5,8 @@ import * as fs from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CaptureResponse } from "../../shared/companion-api/api";
+import { characterIdOf, seriesIdOf } from "../series/series-index";
+import { makeSeriesFixture, type SeriesFixture } from "../series/test-support";
 import { filesBelow, makeFixture, rawRequest, SECRET_TEXT, TOKEN, type Fixture, type RawResponse } from "./test-support";
 
 let f: Fixture;
@@ -34,6 +36,11 @@ function send(options: { method?: string; path: string; headers?: Record<string,
   return rawRequest(port, options);
 }
 
+/** Node's client sends a DELETE body without a length unless told one (it does not chunk DELETEs). */
+function sized(method: string, body: string): Record<string, string> {
+  return method === "GET" ? {} : { "content-length": String(Buffer.byteLength(body)) };
+}
+
 function json(value: unknown): { body: string; headers: Record<string, string> } {
   return { body: JSON.stringify(value), headers: { ...auth(), "content-type": "application/json" } };
 }
@@ -56,6 +63,19 @@ describe("the token", () => {
   it("is not taken from the query string", async () => {
     const response = await send({ path: `/api/v1/notes?token=${TOKEN}&access_token=${TOKEN}`, headers: { host } });
     expect(response.status).toBe(401);
+  });
+
+  it.each([
+    ["GET", "/api/v1/exports"],
+    ["POST", "/api/v1/exports"],
+    ["GET", "/api/v1/exports/exp_x"],
+    ["GET", "/api/v1/exports/exp_x/download"],
+    ["DELETE", "/api/v1/exports/exp_x"],
+  ])("is required by %s %s (401), and nothing is queued", async (method, path) => {
+    const body = JSON.stringify({ book: "Tides", format: "txt" });
+    const response = await send({ method, path, headers: { host, "content-type": "application/json", ...sized(method, body) }, ...(method === "GET" ? {} : { body }) });
+    expect(response.status).toBe(401);
+    expect(f.app.exportJobs!.list()).toEqual([]);
   });
 
   it("lets the right token in", async () => {
@@ -119,6 +139,20 @@ describe("cross-site writes", () => {
       expect(f.store.notes()).toEqual([]);
     },
   );
+
+  it.each(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])("refuse a %s export request or cancel with 415", async (type) => {
+    for (const [method, path] of [
+      ["POST", "/api/v1/exports"],
+      ["DELETE", "/api/v1/exports/exp_x"],
+    ] as const) {
+      for (const headers of [{ host, "content-type": type, origin: "https://attacker.example" } as Record<string, string>, { ...auth(), "content-type": type }]) {
+        const body = '{"book":"Tides","format":"txt"}';
+        const response = await send({ method, path, body, headers: { ...headers, ...sized(method, body) } });
+        expect(response.status, `${method} ${path}`).toBe(415);
+      }
+    }
+    expect(f.app.exportJobs!.list()).toEqual([]);
+  });
 
   it("refuses a POST without a content type (415)", async () => {
     const response = await send({ method: "POST", path: "/api/v1/revisions/rev-1/restore", headers: auth() });
@@ -194,6 +228,31 @@ describe("CORS", () => {
     const response = await send({ path: "/api/v1/health", headers: { host } });
     expect(response.headers.vary).toMatch(/\bOrigin\b/);
     expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("lets an allowed origin's preflight DELETE (cancelling an export)", async () => {
+    const response = await send({
+      method: "OPTIONS",
+      path: "/api/v1/exports/exp_x",
+      headers: { host, origin: "app://obsidian.md", "access-control-request-method": "DELETE", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers["access-control-allow-methods"]).toMatch(/\bDELETE\b/);
+  });
+
+  it.each(["null", "https://attacker.example", "app://obsidian.md.attacker.example"])("refuses the export routes to Origin %s with 403, even with the token", async (origin) => {
+    for (const [method, path] of [
+      ["GET", "/api/v1/exports"],
+      ["GET", "/api/v1/exports/exp_x/download"],
+      ["POST", "/api/v1/exports"],
+      ["DELETE", "/api/v1/exports/exp_x"],
+    ] as const) {
+      const body = JSON.stringify({ book: "Tides", format: "txt" });
+      const response = await send({ method, path, headers: { ...auth(), origin, "content-type": "application/json", ...sized(method, body) }, ...(method === "GET" ? {} : { body }) });
+      expect(response.status, `${method} ${path}`).toBe(403);
+      expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+    }
+    expect(f.app.exportJobs!.list()).toEqual([]);
   });
 
   it.each(["null", "https://attacker.example", "file://"])("refuses requests from Origin %s with 403, even with the token", async (origin) => {
@@ -275,8 +334,12 @@ describe("paths never leave the vault", () => {
         ["GET", `/api/v1/revisions/../../${t}`],
         ["GET", `/api/v1/${t}`],
         ["GET", `/api/v1/revisions/${revision.id}/../../../secret.md`],
+        ["GET", `/api/v1/exports/${t}`],
+        ["GET", `/api/v1/exports/${t}/download`],
+        ["DELETE", `/api/v1/exports/${t}`],
+        ["GET", `/api/v1/exports/../../${t}/download`],
       ] as const) {
-        const response = await send({ method, path, headers: { ...auth(), "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+        const response = await send({ method, path, headers: { ...auth(), "content-type": "application/json", ...sized(method, "{}") }, ...(method !== "GET" ? { body: "{}" } : {}) });
         expect([400, 404], `${method} ${path}`).toContain(response.status);
         expect(response.body).not.toContain(SECRET_TEXT);
       }
@@ -298,6 +361,18 @@ describe("paths never leave the vault", () => {
         expect([400, 404], JSON.stringify(body)).toContain(response.status);
         expect(response.body).not.toContain(SECRET_TEXT);
       }
+      const folder = note.replace(/\/?secret\.md$/, "") || "..";
+      for (const body of [
+        { book: folder, format: "txt" },
+        { book: note, format: "txt" },
+        { book: "Tides", format: "epub", options: { cover: note } },
+        { book: "Tides", format: "pdf", options: { fontFolder: folder } },
+      ]) {
+        const response = await send({ method: "POST", path: "/api/v1/exports", ...json(body) });
+        expect([400, 404], JSON.stringify(body)).toContain(response.status);
+        expect(response.body).not.toContain(SECRET_TEXT);
+      }
+      expect(f.app.exportJobs!.list()).toEqual([]);
     }
     await expectSecretUntouched();
   });
@@ -308,4 +383,93 @@ describe("paths never leave the vault", () => {
     for (const note of f.store.notes()) expect(note).not.toContain("..");
     for (const note of f.store.notes()) for (const r of f.store.list(note)) expect(f.store.get(r.id)?.text).not.toContain(SECRET_TEXT);
   }
+});
+
+describe("the series routes", () => {
+  const SERIES_ID = seriesIdOf("Saga/Series.md");
+  const CHARACTER_ID = characterIdOf("Saga/Series.md", "Saga/Characters/Mara.md");
+  let series: SeriesFixture;
+  let served: Fixture;
+  let seriesHost: string;
+  let seriesPort: number;
+
+  beforeAll(async () => {
+    series = await makeSeriesFixture({
+      "Saga/Series.md": "---\nbookwright: series\ntitle: Saga\n---\n",
+      "Saga/One/Book.md": '---\nbookwright: book\ntitle: One\nseries: "[[Series]]"\nseries_order: 1\n---\n',
+      "Saga/One/01.md": '---\nbookwright: chapter\nchapter: 1\ntitle: Harbour\ncharacters: ["[[Mara]]"]\n---\nMara left the harbour.\n',
+      "Saga/Characters/Mara.md": "---\nbookwright: character\nname: Mara\n---\n",
+    });
+    expect(await series.index.rebuild()).toMatchObject({ ok: true, series: 1 });
+    served = await makeFixture({ port: 0, series: series.index });
+    await served.app.listen({ host: "127.0.0.1", port: 0 });
+    seriesPort = (served.app.server.address() as AddressInfo).port;
+    seriesHost = `127.0.0.1:${seriesPort}`;
+  });
+
+  afterAll(async () => {
+    await served.cleanup();
+    await series.cleanup();
+  });
+
+  const paths = (): string[] => ["/api/v1/series", `/api/v1/series/${SERIES_ID}`, `/api/v1/series/${SERIES_ID}/characters?name=Mara`, `/api/v1/characters/${CHARACTER_ID}/appearances`];
+  const to = (options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<RawResponse> => rawRequest(seriesPort, options);
+  const token = (): Record<string, string> => ({ host: seriesHost, authorization: `Bearer ${TOKEN}` });
+
+  it("answer with the token, and only with it (401)", async () => {
+    for (const path of paths()) {
+      expect((await to({ path, headers: token() })).status, path).toBe(200);
+      for (const authorization of [undefined, `Bearer ${"0".repeat(64)}`, `Basic ${TOKEN}`]) {
+        const response = await to({ path, headers: { host: seriesHost, ...(authorization !== undefined ? { authorization } : {}) } });
+        expect(response.status, `${path} ${authorization}`).toBe(401);
+        expect(JSON.parse(response.body)).toEqual({ error: "a valid bearer token is required" });
+      }
+      expect((await to({ path: `${path}${path.includes("?") ? "&" : "?"}token=${TOKEN}`, headers: { host: seriesHost } })).status, path).toBe(401);
+    }
+  });
+
+  it("refuse an unknown origin (403) and another Host (403), even with the token; reflect an allowed origin", async () => {
+    for (const path of paths()) {
+      for (const origin of ["https://attacker.example", "null", "app://obsidian.md.attacker.example"]) {
+        const response = await to({ path, headers: { ...token(), origin } });
+        expect(response.status, `${path} ${origin}`).toBe(403);
+        expect(response.headers["access-control-allow-origin"]).toBeUndefined();
+        expect(response.body).not.toContain("Saga");
+      }
+      const rebound = await to({ path, headers: { ...token(), host: `rebind.attacker.example:${seriesPort}` } });
+      expect(rebound.status, path).toBe(403);
+      const allowed = await to({ path, headers: { ...token(), origin: "app://obsidian.md" } });
+      expect(allowed.status, path).toBe(200);
+      expect(allowed.headers["access-control-allow-origin"]).toBe("app://obsidian.md");
+    }
+  });
+
+  it("never take a path for an id: `../` and `%2e%2e%2f` in :id are 400 or 404", async () => {
+    const traversals = ["../", "..", "..%2f", "%2e%2e%2f", "%2e%2e/", "%2e%2e%2fSaga%2fSeries.md", "..%2f..%2fsecret.md", "..%5csecret.md", "Saga%2fSeries.md", "Saga/Series.md", "..%252f", "%00"];
+    for (const t of traversals) {
+      for (const path of [`/api/v1/series/${t}`, `/api/v1/series/${t}/characters?name=Mara`, `/api/v1/characters/${t}/appearances`, `/api/v1/series/../../${t}`]) {
+        const response = await to({ path, headers: token() });
+        expect([400, 404], path).toContain(response.status);
+        expect(response.body).not.toContain(SECRET_TEXT);
+        expect(response.body).not.toContain("Mara");
+      }
+    }
+    // A path as the name is just a name no one has.
+    for (const name of ["..%2f..%2fsecret.md", "%2e%2e%2fsecret.md"]) {
+      const response = await to({ path: `/api/v1/series/${SERIES_ID}/characters?name=${name}`, headers: token() });
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ character: null, appearances: [] });
+      expect(response.body).not.toContain(SECRET_TEXT);
+    }
+  });
+
+  it("take no writes: a cross-site form is 415, a JSON write finds no route (404)", async () => {
+    for (const path of paths()) {
+      const form = await to({ method: "POST", path, body: "name=x", headers: { host: seriesHost, "content-type": "application/x-www-form-urlencoded", origin: "https://attacker.example" } });
+      expect(form.status, path).toBe(415);
+      const write = await to({ method: "POST", path, body: "{}", headers: { ...token(), "content-type": "application/json" } });
+      expect(write.status, path).toBe(404);
+    }
+    expect(series.index.store.list().map((s) => s.title)).toEqual(["Saga"]);
+  });
 });

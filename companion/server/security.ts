@@ -26,7 +26,8 @@ declare module "fastify" {
 export const ALLOWED_ORIGINS: ReadonlySet<string> = new Set(["app://obsidian.md", "capacitor://localhost", "http://localhost"]);
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const ALLOWED_METHODS = "GET, POST";
+// DELETE: cancelling or removing an export job (`DELETE /exports/:id`).
+const ALLOWED_METHODS = "GET, POST, DELETE";
 const ALLOWED_HEADERS = "Authorization, Content-Type, Last-Event-ID";
 
 export interface SecurityOptions {

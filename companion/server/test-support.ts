@@ -1,6 +1,7 @@
 /**
  * Test support for the companion's HTTP API: an app over a real temp vault (NodeVault) and an in-memory
- * revision store, with a file beside the vault that no request may ever read or change.
+ * revision store, with a file beside the vault that no request may ever read or change, and export jobs
+ * kept in an in-memory database with their files in `<root>/exports`.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
@@ -8,6 +9,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as nodePath from "node:path";
 import type { InjectOptions } from "fastify";
+import { openDatabase, type SqliteDatabase } from "../db/database";
 import { NodeVault } from "../vault/node-vault";
 import { buildApp, type BuildAppOptions, type CompanionApp } from "./app";
 import { MemoryRevisionStore } from "./memory-revision-store";
@@ -26,6 +28,10 @@ export interface Fixture {
   root: string;
   vaultPath: string;
   secretPath: string;
+  /** Where export jobs put their files. */
+  exportsFolder: string;
+  /** The export jobs' database (in memory). */
+  db: SqliteDatabase;
   cleanup(): Promise<void>;
 }
 
@@ -37,7 +43,9 @@ export async function makeFixture(overrides: Partial<BuildAppOptions> = {}): Pro
   await fs.writeFile(secretPath, SECRET_TEXT);
   const vault = new NodeVault(vaultPath);
   const store = new MemoryRevisionStore();
-  const app = buildApp({ store, vault, vaultPath, token: TOKEN, port: PORT, version: "0.1.0-test", ...overrides });
+  const exportsFolder = nodePath.join(root, "exports");
+  const db = openDatabase(":memory:", { integrityCheck: "off" });
+  const app = buildApp({ store, vault, vaultPath, token: TOKEN, port: PORT, version: "0.1.0-test", exports: { db, folder: exportsFolder }, ...overrides });
   return {
     app,
     store,
@@ -45,8 +53,11 @@ export async function makeFixture(overrides: Partial<BuildAppOptions> = {}): Pro
     root,
     vaultPath,
     secretPath,
+    exportsFolder,
+    db,
     cleanup: async () => {
       await app.close();
+      db.close();
       await fs.rm(root, { recursive: true, force: true });
     },
   };

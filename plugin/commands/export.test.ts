@@ -2,12 +2,14 @@
 import { unzipSync } from "fflate";
 import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import type { Command } from "obsidian";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ExportJob } from "../../shared/companion-api/api";
 import manifest from "../../manifest.json";
 import { installObsidianDomHelpers } from "../../test/obsidian-dom/dom-helpers";
 import { createStubApp, Modal, Notice, Plugin } from "../../test/obsidian-stub/obsidian";
+import { CompanionError } from "../local-service/client";
 import { ObsidianVault } from "../vault/obsidian-vault";
-import { registerExportCommand } from "./export";
+import { registerExportCommand, type CompanionExports } from "./export";
 
 beforeAll(() => {
   installObsidianDomHelpers(window);
@@ -30,13 +32,13 @@ const NOTES: Record<string, string> = {
   "Inbox/Errands.md": "Buy lamp oil.\n",
 };
 
-async function setUp() {
+async function setUp(companion?: () => CompanionExports | null) {
   const app = createStubApp();
   const vault = new ObsidianVault(app);
   for (const [path, text] of Object.entries(NOTES)) await vault.write(path, text);
   const plugin = new HostPlugin(app, manifest);
   plugin.load();
-  registerExportCommand(plugin, { vault });
+  registerExportCommand(plugin, { vault, ...(companion ? { companion, pollMs: 1 } : {}) });
   const command = plugin.commands.find((c) => c.id === "bookwright:export-book") as Command;
   return { app, vault, command };
 }
@@ -235,5 +237,185 @@ describe("the Export book command", () => {
     const { app, command } = await setUp();
     app.workspace.setActiveFile(app.vault.getFileByPath("Inbox/Errands.md"));
     expect(command.checkCallback!(true)).toBe(false);
+  });
+});
+
+describe("the Export series command", () => {
+  it("exports the open note's series as one file, a part per book, with no chapter selection", async () => {
+    const { app, vault } = await setUp();
+    await vault.write("Sea/Series.md", "---\nbookwright: series\ntitle: Sea\nbooks: [\"[[Sea/One/Book]]\", \"[[Sea/Two/Book]]\"]\n---\n");
+    await vault.write("Sea/One/Book.md", "---\nbookwright: book\ntitle: Ebb\n---\n");
+    await vault.write("Sea/One/c1.md", "---\nbookwright: chapter\nchapter: 1\ntitle: Low water\n---\nThe tide went out.\n");
+    await vault.write("Sea/Two/Book.md", "---\nbookwright: book\ntitle: Flood\n---\n");
+    await vault.write("Sea/Two/c1.md", "---\nbookwright: chapter\nchapter: 1\ntitle: High water\n---\nThe tide came in.\n");
+    const host = new HostPlugin(app, manifest);
+    host.load();
+    registerExportCommand(host, { vault });
+    const series = host.commands.find((c) => c.id === "bookwright:export-series") as Command;
+    expect(series).not.toHaveProperty("hotkeys");
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Chapters/01 Storm.md"));
+    expect(series.checkCallback!(true)).toBe(false);
+    app.workspace.setActiveFile(app.vault.getFileByPath("Sea/Two/c1.md"));
+    expect(series.checkCallback!(false)).toBe(true);
+    const modal = shownModal();
+    expect((Modal.showing[0]!.titleEl as unknown as HTMLElement).textContent).toBe("Export series");
+    expect(shownSettings(modal)).not.toContain("Chapters");
+    choose(modal, "md");
+    press(modal, "Export");
+    await untilClosed();
+    const path = "Sea/Exports/Sea (md).md";
+    expect(Notice.messages).toEqual([`Exported to ${path}.`]);
+    const text = await vault.read(path);
+    expect(text.indexOf("Ebb")).toBeLessThan(text.indexOf("Flood"));
+    expect(text).toContain("The tide came in.");
+  });
+});
+
+describe("the Export book command with the companion", () => {
+  const PATH = "Lighthouse/Exports/The Lighthouse Keeper (pdf).pdf";
+  const FROM_COMPANION = new TextEncoder().encode("%PDF-1.7 made by the companion");
+
+  const job = (state: ExportJob["state"], progress: ExportJob["progress"], extra: Partial<ExportJob> = {}): ExportJob => ({
+    id: "exp_1",
+    state,
+    book: "Lighthouse",
+    format: "pdf",
+    createdAt: "2026-03-01T10:00:00.000Z",
+    progress,
+    ...extra,
+  });
+
+  /** A companion whose job runs through its stages, one per poll; `statuses` gets the modal's status line at each poll. */
+  function fakeCompanion(statuses: () => string, overrides: Partial<CompanionExports> = {}) {
+    const seen: string[] = [];
+    const polls = [
+      job("running", { stage: "chapters", done: 1, total: 2 }),
+      job("running", { stage: "packing", done: 2, total: 2 }),
+      job("succeeded", { stage: "done", done: 2, total: 2 }, {
+        result: { fileName: "The Lighthouse Keeper (pdf).pdf", title: "The Lighthouse Keeper", bytes: FROM_COMPANION.length, chapters: 2, words: 6, warnings: ["Marked 1 character the fonts cannot draw."] },
+      }),
+    ];
+    const client = {
+      health: vi.fn(() => Promise.resolve({ ok: true as const, version: "0.1.0", vaultPath: "/vault" })),
+      startExport: vi.fn(() => Promise.resolve(job("queued", { stage: "queued", done: 0, total: 0 }))),
+      getExport: vi.fn(() => {
+        seen.push(statuses());
+        return Promise.resolve(polls.shift()!);
+      }),
+      downloadExport: vi.fn(() => Promise.resolve(FROM_COMPANION.slice().buffer)),
+      ...overrides,
+    } satisfies CompanionExports;
+    return { client, seen };
+  }
+
+  const statusOf = () => (Modal.showing[0]?.contentEl as unknown as HTMLElement | undefined)?.find(".bookwright-export-status")?.getText() ?? "";
+
+  it("sends a print PDF to the companion, shows how far it got, and writes the file it made into Exports/", async () => {
+    const { client, seen } = fakeCompanion(statusOf);
+    const { app, vault, command } = await setUp(() => client);
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "pdf");
+    press(modal, "Export");
+    await untilClosed();
+    expect(client.health).toHaveBeenCalled();
+    expect(client.startExport).toHaveBeenCalledWith("Lighthouse", "pdf", {
+      chapters: "all",
+      smartTypography: true,
+      trim: "5.5x8.5",
+      fontSizePt: 11,
+      titlePage: true,
+      toc: true,
+      cover: null,
+      markMissingCharacters: false,
+    });
+    expect(seen).toEqual([
+      "The companion is finishing other exports first…",
+      "The companion is exporting: chapter 1 of 2…",
+      "The companion is putting the file together (2 chapters)…",
+    ]);
+    expect(client.downloadExport).toHaveBeenCalledWith("exp_1");
+    expect(await vault.readBinary(PATH)).toEqual(FROM_COMPANION);
+    expect(Notice.messages).toEqual([`Exported to ${PATH}.`, "Marked 1 character the fonts cannot draw."]);
+  });
+
+  it("numbers the file when an export of that name is already there, as an export here would", async () => {
+    const { client } = fakeCompanion(statusOf);
+    const { app, vault, command } = await setUp(() => client);
+    await vault.writeBinary(PATH, new Uint8Array([1, 2, 3]));
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "pdf");
+    press(modal, "Export");
+    await untilClosed();
+    expect(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (pdf) 1.pdf")).toEqual(FROM_COMPANION);
+    expect(await vault.readBinary(PATH)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it.each([
+    ["does not answer", { health: () => Promise.reject(new CompanionError("the companion is not running at http://127.0.0.1:27125; start it", null)) }, "the companion is not running at http://127.0.0.1:27125; start it"],
+    ["fails the job", { getExport: () => Promise.resolve(job("failed", { stage: "packing", done: 2, total: 2 }, { error: "the export stopped unexpectedly (exit code 1)" })) }, "the export stopped unexpectedly (exit code 1)"],
+    ["cannot hand the file over", { downloadExport: () => Promise.reject(new CompanionError("the export's file is gone", 404)) }, "the export's file is gone"],
+  ])("exports here instead, and says why, when the companion %s", async (_name, overrides, why) => {
+    const { client } = fakeCompanion(statusOf, overrides);
+    const { app, vault, command } = await setUp(() => client);
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "pdf");
+    press(modal, "Export");
+    await untilClosed();
+    expect(Notice.messages).toEqual([`The companion could not export the book (${why}); exporting it in Obsidian instead.`, `Exported to ${PATH}.`]);
+    // Made here: a whole PDF, not the companion's bytes.
+    const pdf = await PDFDocument.load(await vault.readBinary(PATH));
+    expect(pdf.getPageCount()).toBeGreaterThan(1);
+  });
+
+  it("exports here, saying why, when the companion's token secret is gone", async () => {
+    const { app, vault, command } = await setUp(() => {
+      throw new CompanionError('the secret "gone" chosen for the companion token is empty or gone; choose it again in settings', null);
+    });
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    command.checkCallback!(false);
+    const modal = shownModal();
+    choose(modal, "pdf");
+    press(modal, "Export");
+    await untilClosed();
+    expect(Notice.messages[0]).toBe(
+      'The companion could not export the book (the secret "gone" chosen for the companion token is empty or gone; choose it again in settings); exporting it in Obsidian instead.',
+    );
+    expect(await vault.exists(PATH)).toBe(true);
+  });
+
+  it("keeps quick exports here: text, a short book's EPUB, a few chapters of a long one; sends a whole novel's EPUB", async () => {
+    const { client } = fakeCompanion(statusOf, {
+      getExport: () => Promise.resolve(job("succeeded", { stage: "done", done: 3, total: 3 }, { format: "epub", result: { fileName: "x", title: "The Lighthouse Keeper", bytes: 2, chapters: 3, words: 50_004, warnings: [] } })),
+      downloadExport: () => Promise.resolve(new Uint8Array([0x50, 0x4b]).buffer),
+    });
+    const { app, vault, command } = await setUp(() => client);
+    app.workspace.setActiveFile(app.vault.getFileByPath("Lighthouse/Book.md"));
+    const exportAs = async (format: string, chapters = "all") => {
+      command.checkCallback!(false);
+      const modal = shownModal();
+      choose(modal, format);
+      fill(modal, chapters);
+      press(modal, "Export");
+      await untilClosed();
+    };
+    await exportAs("txt");
+    await exportAs("epub");
+    expect(client.startExport).not.toHaveBeenCalled();
+    expect(client.health).not.toHaveBeenCalled();
+
+    await vault.write("Lighthouse/Chapters/03 Long.md", `---\nbookwright: chapter\nchapter: 3\ntitle: Long\n---\n${"word ".repeat(50_000)}\n`);
+    await exportAs("epub", "1-2");
+    await exportAs("md");
+    expect(client.startExport).not.toHaveBeenCalled();
+    await exportAs("epub");
+    expect(client.startExport).toHaveBeenCalledTimes(1);
+    expect(client.startExport).toHaveBeenCalledWith("Lighthouse", "epub", expect.objectContaining({ chapters: "all", cover: null }));
+    expect(await vault.readBinary("Lighthouse/Exports/The Lighthouse Keeper (epub) 2.epub")).toEqual(new Uint8Array([0x50, 0x4b]));
   });
 });

@@ -127,6 +127,71 @@ describe("CompanionClient against the companion", () => {
   });
 });
 
+describe("CompanionClient export jobs", () => {
+  const BOOK_NOTES: Record<string, string> = {
+    "Tides/Book.md": "---\nbookwright: book\ntitle: Tides\n---\n",
+    "Tides/Chapters/01 Storm.md": "---\nbookwright: chapter\nchapter: 1\ntitle: Storm\n---\nThe storm came.\n",
+    "Tides/Chapters/02 Calm.md": "---\nbookwright: chapter\nchapter: 2\ntitle: Calm\n---\nThen calm.\n",
+  };
+
+  beforeEach(async () => {
+    for (const [path, text] of Object.entries(BOOK_NOTES)) await fixture.vault.write(path, text);
+  });
+
+  /** Polls as the export modal does, until the job has finished one way or another. */
+  async function finished(c: CompanionClient, id: string) {
+    for (;;) {
+      const job = await c.getExport(id);
+      if (job.state !== "queued" && job.state !== "running") return job;
+      await new Promise((resolve) => window.setTimeout(resolve, 50));
+    }
+  }
+
+  it("starts an export, follows it, downloads the file and removes it", async () => {
+    const c = client();
+    const job = await c.startExport("Tides", "txt", { chapters: [2, 1], smartTypography: false });
+    expect(job).toMatchObject({ book: "Tides", format: "txt" });
+    const done = await finished(c, job.id);
+    expect(done).toMatchObject({ state: "succeeded", result: { fileName: "Tides (txt).txt", title: "Tides", chapters: 2 } });
+    expect((await c.listExports()).map((j) => j.id)).toContain(job.id);
+
+    const bytes = await c.downloadExport(job.id);
+    expect(bytes).toBeInstanceOf(ArrayBuffer);
+    expect(bytes.byteLength).toBe(done.result!.bytes);
+    expect(new TextDecoder().decode(bytes)).toBe("Tides\n\n\nStorm\n\nThe storm came.\n\n\nCalm\n\nThen calm.\n");
+
+    await c.deleteExport(job.id);
+    const gone = await failure(c.getExport(job.id));
+    expect(gone.status).toBe(404);
+    expect(gone.message).toBe("export not found");
+    expect((await c.listExports()).map((j) => j.id)).not.toContain(job.id);
+  });
+
+  it("passes on the companion's words when an export cannot start, run or be downloaded", async () => {
+    const c = client();
+    const outside = await failure(c.startExport("../Tides", "txt"));
+    expect(outside.status).toBe(400);
+    expect(outside.message).toBe("invalid body.book: book path must stay inside the vault (no '..' segments)");
+    const missing = await failure(c.startExport("Nowhere", "epub"));
+    expect(missing.status).toBe(404);
+    expect(missing.message).toBe("book not found: there is no folder 'Nowhere' in the vault");
+
+    const job = await c.startExport("Tides", "md", { chapters: [7] });
+    const done = await finished(c, job.id);
+    expect(done).toMatchObject({ state: "failed", error: "Tides has no chapter 7; it has chapters 1–2" });
+    const early = await failure(c.downloadExport(job.id));
+    expect(early.status).toBe(409);
+    expect(early.message).toBe("the export is failed; only a succeeded export can be downloaded");
+    await c.deleteExport(job.id);
+  });
+
+  it("says the token was refused for export routes too", async () => {
+    const error = await failure(new CompanionClient({ baseUrl, token: "wrong" }).listExports());
+    expect(error.status).toBe(401);
+    expect(error.message).toBe("the companion refused the token; choose the companion token secret in settings");
+  });
+});
+
 describe("CompanionClient errors", () => {
   it("says the companion is not running when nothing listens", async () => {
     const closed = await serverAnswering(200, "{}");

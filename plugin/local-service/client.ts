@@ -12,7 +12,9 @@ import {
   ApiError,
   CaptureResponse,
   DiffResponse,
+  ExportJob,
   HealthResponse,
+  ListExportsResponse,
   ListRevisionsResponse,
   RestoreResponse,
   RevisionResponse,
@@ -22,7 +24,9 @@ import {
   type ListRevisionsResponse as ListResult,
   type RestoreResponse as RestoreResult,
   type Revision,
+  type StartExportRequest,
 } from "../../shared/companion-api/api";
+import type { ExportFormat } from "../../shared/export/formats";
 import { DEFAULT_SETTINGS, type BookwrightSettings } from "../settings";
 
 /** A request to the companion that failed, with a message a writer can act on. */
@@ -61,7 +65,10 @@ export interface CaptureOptions {
   idempotencyKey?: string;
 }
 
-type Method = "GET" | "POST";
+/** The options of an export job, as `POST /exports` takes them (exportBook's, by the API's names). */
+export type ExportJobOptionsInput = NonNullable<StartExportRequest["options"]>;
+
+type Method = "GET" | "POST" | "DELETE";
 
 export class CompanionClient {
   readonly baseUrl: string;
@@ -114,7 +121,43 @@ export class CompanionClient {
     });
   }
 
+  /** Queues an export of the book in `book` (its vault-relative folder); the job comes back queued or running. */
+  startExport(book: string, format: ExportFormat, options?: ExportJobOptionsInput): Promise<ExportJob> {
+    return this.request("POST", "/exports", ExportJob, { body: { book, format, ...(options !== undefined ? { options } : {}) } });
+  }
+
+  /** Every export job the companion keeps, newest first. */
+  async listExports(): Promise<ExportJob[]> {
+    return (await this.request("GET", "/exports", ListExportsResponse)).exports;
+  }
+
+  getExport(id: string): Promise<ExportJob> {
+    return this.request("GET", `/exports/${encodeURIComponent(id)}`, ExportJob);
+  }
+
+  /** A succeeded job's file (a 409 names the job's state otherwise). */
+  async downloadExport(id: string): Promise<ArrayBuffer> {
+    return (await this.send("GET", `/exports/${encodeURIComponent(id)}/download`)).arrayBuffer;
+  }
+
+  /** Cancels a queued or running job, or removes a finished one and its file. */
+  async deleteExport(id: string): Promise<void> {
+    // Writes must be JSON (the companion's guard against cross-site forms), so even this sends a body.
+    await this.send("DELETE", `/exports/${encodeURIComponent(id)}`, { body: {} });
+  }
+
   private async request<T extends z.ZodType>(method: Method, path: string, schema: T, options: { auth?: boolean; body?: unknown } = {}): Promise<z.output<T>> {
+    const response = await this.send(method, path, options);
+    const parsed = schema.safeParse(jsonOf(response));
+    if (parsed.success) return parsed.data;
+    throw new CompanionError(
+      `the companion at ${this.baseUrl} answered in a form this version of Bookwright does not understand; update Bookwright and the companion to the same version`,
+      response.status,
+    );
+  }
+
+  /** The answer when it is a success (2xx); otherwise the error for it. */
+  private async send(method: Method, path: string, options: { auth?: boolean; body?: unknown } = {}): Promise<RequestUrlResponse> {
     const headers: Record<string, string> = {};
     if (options.auth !== false) headers.Authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -133,16 +176,8 @@ export class CompanionClient {
       if (error instanceof CompanionError) throw error;
       throw new CompanionError(`the companion is not running at ${this.baseUrl}; start it with \`bookwright companion --vault <your vault folder>\``, null);
     }
-    const body = jsonOf(response);
-    if (response.status >= 200 && response.status < 300) {
-      const parsed = schema.safeParse(body);
-      if (parsed.success) return parsed.data;
-      throw new CompanionError(
-        `the companion at ${this.baseUrl} answered in a form this version of Bookwright does not understand; update Bookwright and the companion to the same version`,
-        response.status,
-      );
-    }
-    throw errorFor(response.status, body, this.baseUrl);
+    if (response.status >= 200 && response.status < 300) return response;
+    throw errorFor(response.status, jsonOf(response), this.baseUrl);
   }
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {

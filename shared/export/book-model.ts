@@ -64,8 +64,53 @@ export interface BookModel {
   author?: string;
   language: string;
   chapters: ModelChapter[];
+  /**
+   * The books of a series omnibus, in order, each a part with its own title page and its own level in the
+   * contents; every chapter belongs to the part whose range holds it. A single book has none, and every
+   * packer then writes exactly what it wrote before parts existed.
+   */
+  parts?: ModelPart[];
   /** What the model had to leave out, for the writer (an image that is missing or of a kind exports cannot carry). */
   warnings?: string[];
+}
+
+/** One book of an omnibus: its chapters are `model.chapters[start]` up to the next part's `start`. */
+export interface ModelPart {
+  /** The book's title, on its part title page, in the contents and in the running heads. */
+  title: string;
+  /** What stands above the title on the part's title page: "Book 2". */
+  label: string;
+  /** The book's author, only when the books' authors differ (the omnibus then has no author of its own). */
+  author?: string;
+  /** Index into `model.chapters` of the part's first chapter. */
+  start: number;
+}
+
+/** Each part with the index range of its chapters (`end` exclusive); empty for a model without parts. */
+export function partRanges(model: BookModel): { part: ModelPart; index: number; start: number; end: number }[] {
+  const parts = model.parts ?? [];
+  return parts.map((part, index) => ({ part, index, start: part.start, end: parts[index + 1]?.start ?? model.chapters.length }));
+}
+
+/** The index of the part chapter `chapter` belongs to, or null in a model without parts. */
+export function partOfChapter(model: BookModel, chapter: number): number | null {
+  const parts = model.parts;
+  if (!parts || parts.length === 0) return null;
+  let found = 0;
+  for (const [i, part] of parts.entries()) if (part.start <= chapter) found = i;
+  return found;
+}
+
+/**
+ * Where a chapter is, for messages: `chapter 3 "Storm"`, and in an omnibus the book first
+ * (`The Letter, chapter 3 "Storm"`), since every book numbers its chapters from 1.
+ */
+export function chapterPlace(model: BookModel, index: number): string {
+  const chapter = model.chapters[index]!;
+  const part = partOfChapter(model, index);
+  const book = part === null ? null : model.parts![part]!;
+  const where = `chapter ${chapter.number ?? index - (book?.start ?? 0) + 1} "${chapter.title}"`;
+  return book === null ? where : `${book.title}, ${where}`;
 }
 
 export interface BookModelOptions {
@@ -73,6 +118,8 @@ export interface BookModelOptions {
   chapters?: number[] | "all";
   /** Curly quotes and apostrophes, en/em dashes and ellipses. @default true */
   smartTypography?: boolean;
+  /** Told after each chapter is parsed (a long book takes a while; the companion reports it). */
+  onChapter?: (done: number, total: number) => void;
 }
 
 /** Reads the book in `bookFolder` and parses the selected chapters. Throws naming any unknown chapter number. */
@@ -88,6 +135,7 @@ export async function buildBookModel(vault: VaultFiles, bookFolder: string, opti
     const parsed = parseChapterWithNotes(body, { smartTypography: smart });
     out.push({ number: chapter.number, title: chapter.title, blocks: dropTitleHeading(parsed.blocks, chapter.title), notes: parsed.notes });
     await resolveImages(chapter.path, out.at(-1)!, images);
+    options.onChapter?.(out.length, chapters.length);
   }
   const author = book.meta.author?.trim();
   return { title: book.meta.title, ...(author ? { author } : {}), language: book.meta.language, chapters: out, ...(images.warnings.length > 0 ? { warnings: images.warnings } : {}) };

@@ -1,19 +1,18 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectedText, firstDifference, pandocJson, pandocMarkdown, readBack } from "../../test/support/pandoc";
 import { importManuscript, writeBookFolder } from "../import/import-manuscript";
 import { EXPORT_FIXTURE_FOLDER, exportFixtureImages, seedExportFixture } from "../testing/export-fixture";
 import { MemoryVault } from "../testing/memory-vault";
-import { buildBookModel, modelWordCount, type Block, type BookModel, type ModelChapter, type ModelImage } from "./book-model";
+import { buildBookModel, modelWordCount, type BookModel, type ModelImage } from "./book-model";
 import { manuscriptWordCount, toBookDocx, toManuscriptDocx } from "./docx";
 
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
-const PANDOC = "/usr/bin/pandoc";
 
 /** The stress-test book, its two pictures (in chapter 2) found in the vault. */
 async function fixtureModel(): Promise<BookModel> {
@@ -191,168 +190,6 @@ function xmlProblem(xml: string): string | null {
 
 // ---------------------------------------------------------------------------------------------------
 // Reading back with pandoc
-
-/** The document as Markdown, unwrapped, as pandoc reads it. */
-function pandocMarkdown(bytes: Uint8Array, dir: string, name: string): Promise<string> {
-  if (!existsSync(PANDOC)) throw new Error(`pandoc is not installed at ${PANDOC}; the DOCX read-back tests need it (apt-get install pandoc)`);
-  return writeFile(path.join(dir, name), bytes).then(
-    () =>
-      new Promise((resolve, reject) => {
-        execFile(PANDOC, ["-f", "docx", "-t", "markdown", "--wrap=none", path.join(dir, name)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-          if (error) reject(new Error(`pandoc failed: ${error.message}\n${stderr}`));
-          else resolve(stdout);
-        });
-      }),
-  );
-}
-
-function pandocJson(bytes: Uint8Array, dir: string, name: string): Promise<unknown> {
-  if (!existsSync(PANDOC)) throw new Error(`pandoc is not installed at ${PANDOC}; the DOCX read-back tests need it (apt-get install pandoc)`);
-  return writeFile(path.join(dir, name), bytes).then(
-    () =>
-      new Promise((resolve, reject) => {
-        execFile(PANDOC, ["-f", "docx", "-t", "json", path.join(dir, name)], { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-          if (error) reject(new Error(`pandoc failed: ${error.message}\n${stderr}`));
-          else resolve(JSON.parse(stdout));
-        });
-      }),
-  );
-}
-
-interface ReadBack {
-  /** Level-1 headings' text, in order. */
-  chapters: string[];
-  /** Each chapter's text from its heading on (notes left out), words separated by single spaces. */
-  chapterTexts: string[];
-  /** The footnotes' text, in the order they are referred to. */
-  notes: string[];
-}
-
-type PandocNode = { t: string; c?: unknown };
-const isNode = (v: unknown): v is PandocNode => typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as PandocNode).t === "string";
-
-/** Flattens pandoc's AST to text: every word in reading order, block boundaries as spaces, notes kept apart. */
-function readBack(ast: unknown): ReadBack {
-  const out: ReadBack = { chapters: [], chapterTexts: [], notes: [] };
-  const text = (node: unknown, sink: string[]): void => {
-    if (Array.isArray(node)) {
-      for (const child of node) text(child, sink);
-      return;
-    }
-    if (!isNode(node)) return;
-    switch (node.t) {
-      case "Str":
-        sink.push(node.c as string);
-        return;
-      case "Space":
-      case "SoftBreak":
-      case "LineBreak":
-        sink.push(" ");
-        return;
-      case "Code":
-        sink.push((node.c as [unknown, string])[1]);
-        return;
-      case "CodeBlock":
-        sink.push(" ", (node.c as [unknown, string])[1], " ");
-        return;
-      case "Note": {
-        const note: string[] = [];
-        text(node.c, note);
-        out.notes.push(words(note.join("")));
-        return;
-      }
-      case "Link":
-        text((node.c as unknown[])[1], sink);
-        return;
-      case "Image":
-        return;
-      default:
-        text(node.c, sink);
-        if (["Para", "Plain", "Header", "LineBlock"].includes(node.t)) sink.push(" ");
-    }
-  };
-  const sinks: string[][] = [];
-  for (const block of (ast as { blocks: unknown[] }).blocks) {
-    if (isNode(block) && block.t === "Header" && (block.c as [number])[0] === 1) {
-      const heading: string[] = [];
-      text((block.c as unknown[])[2], heading);
-      out.chapters.push(words(heading.join("")));
-      sinks.push([]);
-    }
-    // Before the first chapter: the title page and the contents, which the tests read from the XML.
-    if (sinks.length > 0) text(block, sinks.at(-1)!);
-  }
-  out.chapterTexts = sinks.map((sink) => words(sink.join("")));
-  return out;
-}
-
-const words = (text: string): string => text.split(/\s+/).filter((w) => w !== "").join(" ");
-
-/**
- * Where two lists of texts first differ, as a few words of context, or null when they are equal: a
- * novel's chapters are too long for a readable diff.
- */
-function firstDifference(actual: string[], expected: string[]): string | null {
-  if (actual.length !== expected.length) return `${actual.length} texts, expected ${expected.length}`;
-  for (const [i, text] of actual.entries()) {
-    if (text === expected[i]) continue;
-    const a = text.split(" ");
-    const e = expected[i]!.split(" ");
-    let at = 0;
-    while (at < a.length && a[at] === e[at]) at++;
-    return `text ${i + 1}, word ${at + 1}: "${a.slice(Math.max(0, at - 5), at + 8).join(" ")}" but expected "${e.slice(Math.max(0, at - 5), at + 8).join(" ")}"`;
-  }
-  return null;
-}
-
-/** What a reader should find in each chapter, from the model, as the exporters write it. */
-function expectedText(model: BookModel, sceneBreak: string): { chapters: string[]; chapterTexts: string[]; notes: string[] } {
-  const notes: string[] = [];
-  const chapterTexts = model.chapters.map((chapter) => {
-    const sink: string[] = [heading(chapter), " "];
-    blocksText(chapter.blocks, chapter, sink, notes, sceneBreak);
-    return words(sink.join(""));
-  });
-  return { chapters: model.chapters.map(heading), chapterTexts, notes };
-}
-
-function heading(chapter: ModelChapter): string {
-  return chapter.title.trim() || (chapter.number === null ? "Untitled chapter" : `Chapter ${chapter.number}`);
-}
-
-function blocksText(blocks: Block[], chapter: ModelChapter, sink: string[], notes: string[], sceneBreak: string, depth = 0): void {
-  for (const block of blocks) {
-    switch (block.type) {
-      case "paragraph":
-      case "heading":
-        for (const run of block.runs) {
-          if (run.note === undefined) sink.push(run.text);
-          else {
-            const note: string[] = [];
-            blocksText(chapter.notes[run.note - 1]!, chapter, note, [], sceneBreak);
-            notes.push(words(note.join("")));
-          }
-        }
-        sink.push(" ");
-        break;
-      case "sceneBreak":
-        sink.push(` ${sceneBreak} `);
-        break;
-      case "blockquote":
-        blocksText(block.blocks, chapter, sink, notes, sceneBreak, depth);
-        break;
-      case "list":
-        block.items.forEach((item, i) => {
-          sink.push(` ${block.ordered ? `${block.start + i}.` : ["•", "◦", "▪"][depth % 3]} `);
-          blocksText(item, chapter, sink, notes, sceneBreak, depth + 1);
-        });
-        break;
-      case "code":
-        sink.push(` ${block.text} `);
-        break;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 

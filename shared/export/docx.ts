@@ -9,7 +9,7 @@
  * writer can change once in Word, rather than formatting each paragraph: a body paragraph is its style
  * and its runs, nothing more. No Node built-ins: this runs on Obsidian mobile.
  */
-import { modelWordCount, type Block, type BookModel, type ModelChapter, type ModelImage, type Run } from "./book-model";
+import { modelWordCount, type Block, type BookModel, type ModelChapter, type ModelImage, type ModelPart, type Run } from "./book-model";
 import { pictureName } from "./image-info";
 import {
   EMU_PER_PIXEL,
@@ -105,37 +105,47 @@ export async function toManuscriptDocx(model: BookModel, options: ManuscriptDocx
   endSection(titlePage, sectPrXml(page));
 
   const writer = new BodyWriter(MANUSCRIPT_LOOK, { width: textWidth, height: LETTER.height - margin.top - margin.bottom });
-  const body = writer.chapters(model.chapters);
+  const parts = model.parts ?? [];
+  const body = writer.chapters(model.chapters, parts);
   return packDocx({
     body: [...titlePage, ...body, sectPrXml(page, { header: true, nextPage: true, startAt: 1 })],
     header: paragraph("Header", textRuns(`${surname} / ${keyword} / `) + PAGE_FIELD),
     footnotes: writer.notes,
     media: writer.media,
-    styles: manuscriptStyles(font, lang, textWidth),
+    styles: manuscriptStyles(font, lang, textWidth, parts.length > 0),
     settings: settingsXml({ lang, mirrorMargins: false, hyphenate: false, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
   });
 }
 
-const MANUSCRIPT_LOOK: Look = { listStep: INCH / 2, listHang: INCH / 4, sceneBreak: "#", quoteIndent: INCH / 2 };
+const MANUSCRIPT_LOOK: Look = { listStep: INCH / 2, listHang: INCH / 4, sceneBreak: "#", quoteIndent: INCH / 2, bylinePrefix: "by " };
 
-function manuscriptStyles(font: string, lang: string, textWidth: number): string {
+/** `series`: the styles of an omnibus, whose books are Heading 1 (each on a page of its own) and chapters Heading 2. */
+function manuscriptStyles(font: string, lang: string, textWidth: number, series = false): string {
   const code = "Courier New";
+  const level = series ? 1 : 0;
   return stylesXml({ font, halfPoints: 24, lang, line: DOUBLE }, [
     { id: "Normal", name: "Normal", type: "paragraph", isDefault: true, pPr: { widowControl: true, suppressAutoHyphens: true, jc: "left" } },
     { id: "BodyText", name: "Body Text", basedOn: "Normal", next: "BodyText", pPr: { ind: { firstLine: INCH / 2 } } },
     // Manuscripts indent every paragraph, the first of a chapter too; the style exists so the writer's
     // paragraphs map one to one onto the book layout's.
     { id: "FirstParagraph", name: "First Paragraph", basedOn: "BodyText", next: "BodyText" },
+    ...(series
+      ? [
+          // A book's page: "Book 2" a third of the way down, on a new page, its title under it.
+          { id: "PartLabel", name: "Part Label", basedOn: "Normal", next: "Heading1", pPr: { keepNext: true, pageBreakBefore: true, spacing: { before: 3360 }, jc: "center" as const } },
+          { id: "Heading1", name: "heading 1", basedOn: "Normal", next: "Byline", pPr: { keepNext: true, keepLines: true, spacing: { before: 0, after: DOUBLE }, jc: "center" as const, outline: 0 } },
+        ]
+      : []),
     {
-      id: "Heading1",
-      name: "heading 1",
+      id: `Heading${level + 1}`,
+      name: `heading ${level + 1}`,
       basedOn: "Normal",
       next: "FirstParagraph",
       // A chapter opens on a new page, its title about a third of the way down.
-      pPr: { keepNext: true, keepLines: true, pageBreakBefore: true, spacing: { before: 3360, after: DOUBLE }, jc: "center", outline: 0 },
+      pPr: { keepNext: true, keepLines: true, pageBreakBefore: true, spacing: { before: 3360, after: DOUBLE }, jc: "center", outline: level },
     },
-    ...subheadings({ keepNext: true, keepLines: true, spacing: { before: 0, after: 0 }, jc: "left" }, { b: true }),
+    ...subheadings({ keepNext: true, keepLines: true, spacing: { before: 0, after: 0 }, jc: "left" }, { b: true }, level + 2),
     { id: "SceneBreak", name: "Scene Break", basedOn: "Normal", next: "FirstParagraph", pPr: { jc: "center" } },
     { id: "BlockQuote", name: "Block Quote", basedOn: "Normal", next: "BodyText", pPr: { ind: { left: MANUSCRIPT_LOOK.quoteIndent, right: MANUSCRIPT_LOOK.quoteIndent } } },
     { id: "ListItem", name: "List Item", basedOn: "Normal", next: "ListItem" },
@@ -193,28 +203,29 @@ export async function toBookDocx(model: BookModel, options: BookDocxOptions = {}
     front.push(paragraph("Title", textRuns(title)));
     if (author) front.push(paragraph("Byline", textRuns(author)));
   }
+  const parts = model.parts ?? [];
   if ((options.toc ?? true) && model.chapters.length > 0) {
     front.push(paragraph("TOCHeading", textRuns("Contents"), front.length > 0 ? { pageBreakBefore: true } : undefined));
-    front.push(tableOfContents(model.chapters));
+    front.push(tableOfContents(model.chapters, parts));
   }
   // The front matter is a section of its own, so it has no page numbers and the text's start at 1.
   if (front.length > 0) endSection(front, sectPrXml(page));
 
   const writer = new BodyWriter(BOOK_LOOK, { width: size.width - margin.left - margin.right, height: textHeight });
-  const body = writer.chapters(model.chapters);
+  const body = writer.chapters(model.chapters, parts);
   return packDocx({
     body: [...front, ...body, sectPrXml(page, { footer: true, nextPage: front.length > 0, startAt: 1 })],
     footer: paragraph("Footer", PAGE_FIELD),
     footnotes: writer.notes,
     media: writer.media,
-    styles: bookStyles(font, Math.round(sizePt * 2), lang, size.width - margin.left - margin.right, textHeight),
+    styles: bookStyles(font, Math.round(sizePt * 2), lang, size.width - margin.left - margin.right, textHeight, parts.length > 0),
     settings: settingsXml({ lang, mirrorMargins: true, hyphenate: true, footnotes: writer.notes.length > 0 }),
     core: coreXml(title, author, lang),
   });
 }
 
 /** 0.3 in steps for lists and quotes: about two of the body's em. */
-const BOOK_LOOK: Look = { listStep: 432, listHang: 288, sceneBreak: "* * *", quoteIndent: 432 };
+const BOOK_LOOK: Look = { listStep: 432, listHang: 288, sceneBreak: "* * *", quoteIndent: 432, bylinePrefix: "" };
 
 /**
  * The table of contents, filled in with an entry per chapter, each a link to the chapter's title: a TOC
@@ -223,11 +234,20 @@ const BOOK_LOOK: Look = { listStep: 432, listHang: 288, sceneBreak: "* * *", quo
  * carry no page numbers: where a chapter's page falls is Word's to work out, and Word's Update Table
  * (it keeps the TOC field) adds them.
  */
-function tableOfContents(chapters: ModelChapter[]): string {
-  const entries = chapters.map((chapter, i) => paragraph("TOC1", `<w:hyperlink w:history="1" w:anchor="${chapterBookmark(i)}">${textRuns(chapterHeading(chapter))}</w:hyperlink>`));
+function tableOfContents(chapters: ModelChapter[], parts: ModelPart[] = []): string {
+  const link = (style: string, anchor: string, text: string): string => paragraph(style, `<w:hyperlink w:history="1" w:anchor="${anchor}">${textRuns(text)}</w:hyperlink>`);
+  // An omnibus lists each book (Heading 1, "toc 1") with its chapters (Heading 2, "toc 2") under it.
+  const entries =
+    parts.length === 0
+      ? chapters.map((chapter, i) => link("TOC1", chapterBookmark(i), chapterHeading(chapter)))
+      : chapters.flatMap((chapter, i) => [
+          ...parts.flatMap((part, p) => (part.start === i ? [link("TOC1", partBookmark(p), partHeading(part))] : [])),
+          link("TOC2", chapterBookmark(i), chapterHeading(chapter)),
+        ]);
+  const levels = parts.length === 0 ? "1-1" : "1-2";
   return (
     `<w:sdt><w:sdtPr><w:alias w:val="Contents"/><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr><w:sdtContent>` +
-    `<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="false"/><w:instrText xml:space="preserve">TOC \\h \\o &quot;1-1&quot;</w:instrText><w:fldChar w:fldCharType="separate"/></w:r></w:p>` +
+    `<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="false"/><w:instrText xml:space="preserve">TOC \\h \\o &quot;${levels}&quot;</w:instrText><w:fldChar w:fldCharType="separate"/></w:r></w:p>` +
     entries.join("") +
     `<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:sdtContent></w:sdt>`
   );
@@ -238,25 +258,39 @@ function chapterBookmark(index: number): string {
   return `_TocChapter${index + 1}`;
 }
 
-function bookStyles(font: string, halfPoints: number, lang: string, textWidth: number, textHeight: number): string {
+function partBookmark(index: number): string {
+  return `_TocPart${index + 1}`;
+}
+
+/** `series`: the styles of an omnibus, whose books are Heading 1 (each on a page of its own) and chapters Heading 2. */
+function bookStyles(font: string, halfPoints: number, lang: string, textWidth: number, textHeight: number, series = false): string {
   const pt = halfPoints / 2;
   const em = Math.round(pt * 20);
   const half = Math.round(em / 2);
   const size = (factor: number): number => Math.round(halfPoints * factor);
+  const level = series ? 1 : 0;
+  const tocTabs = [{ val: "right" as const, pos: textWidth, leader: "dot" as const }];
   return stylesXml({ font, halfPoints, lang, line: 264 }, [
     { id: "Normal", name: "Normal", type: "paragraph", isDefault: true, pPr: { widowControl: true, jc: "left" } },
     // Printed fiction: justified, indented by about 1.5 em, except the first paragraph of a chapter or scene.
     { id: "BodyText", name: "Body Text", basedOn: "Normal", next: "BodyText", pPr: { ind: { firstLine: Math.round(em * 1.5) }, jc: "both" } },
     { id: "FirstParagraph", name: "First Paragraph", basedOn: "BodyText", next: "BodyText", pPr: { ind: { firstLine: 0 } } },
+    ...(series
+      ? [
+          // A book's page: "Book 2" where the title page's title stands, on a new page, the title under it.
+          { id: "PartLabel", name: "Part Label", basedOn: "Normal", next: "Heading1", pPr: { keepNext: true, pageBreakBefore: true, suppressAutoHyphens: true, spacing: { before: Math.round(textHeight * 0.25), after: em }, jc: "center" as const }, rPr: { i: true, sz: size(1.3) } },
+          { id: "Heading1", name: "heading 1", basedOn: "Normal", next: "Byline", pPr: { keepNext: true, keepLines: true, suppressAutoHyphens: true, spacing: { before: 0, after: em * 2 }, jc: "center" as const, outline: 0 }, rPr: { sz: size(2.4) } },
+        ]
+      : []),
     {
-      id: "Heading1",
-      name: "heading 1",
+      id: `Heading${level + 1}`,
+      name: `heading ${level + 1}`,
       basedOn: "Normal",
       next: "FirstParagraph",
-      pPr: { keepNext: true, keepLines: true, pageBreakBefore: true, suppressAutoHyphens: true, spacing: { before: Math.round(textHeight * 0.18), after: em * 3 }, jc: "center", outline: 0 },
+      pPr: { keepNext: true, keepLines: true, pageBreakBefore: true, suppressAutoHyphens: true, spacing: { before: Math.round(textHeight * 0.18), after: em * 3 }, jc: "center", outline: level },
       rPr: { sz: size(1.6) },
     },
-    ...subheadings({ keepNext: true, keepLines: true, suppressAutoHyphens: true, spacing: { before: em * 2, after: em }, jc: "center" }, { i: true }),
+    ...subheadings({ keepNext: true, keepLines: true, suppressAutoHyphens: true, spacing: { before: em * 2, after: em }, jc: "center" }, { i: true }, level + 2),
     { id: "SceneBreak", name: "Scene Break", basedOn: "Normal", next: "FirstParagraph", pPr: { keepNext: true, spacing: { before: em, after: em }, jc: "center" } },
     {
       id: "BlockQuote",
@@ -280,7 +314,9 @@ function bookStyles(font: string, halfPoints: number, lang: string, textWidth: n
       rPr: { sz: size(1.6) },
     },
     // The tab stop is where Word's Update Table puts the page numbers.
-    { id: "TOC1", name: "toc 1", basedOn: "Normal", next: "Normal", uiPriority: 39, pPr: { tabs: [{ val: "right", pos: textWidth, leader: "dot" }], suppressAutoHyphens: true, spacing: { after: half } } },
+    { id: "TOC1", name: "toc 1", basedOn: "Normal", next: "Normal", uiPriority: 39, pPr: { tabs: tocTabs, suppressAutoHyphens: true, spacing: { after: half } } },
+    // An omnibus's chapters, indented under their book.
+    ...(series ? [{ id: "TOC2", name: "toc 2", basedOn: "Normal", next: "Normal", uiPriority: 39, pPr: { tabs: tocTabs, suppressAutoHyphens: true, spacing: { after: half }, ind: { left: Math.round(em * 1.5) } } }] : []),
     { id: "Footer", name: "footer", basedOn: "Normal", pPr: { jc: "center" } },
     { id: "FootnoteText", name: "footnote text", basedOn: "Normal", pPr: { spacing: { line: SINGLE, after: 60 }, jc: "both" }, rPr: { sz: size(0.82) } },
     ...CHARACTER_STYLES,
@@ -299,6 +335,8 @@ interface Look {
   sceneBreak: string;
   /** The Block Quote style's indent on each side, so nested quotes add to it. */
   quoteIndent: number;
+  /** Before an omnibus book's author on its page: "by " in a manuscript, as on its title page. */
+  bylinePrefix: string;
 }
 
 /** The text area of a page, in twips: what a picture is shrunk to fit. */
@@ -329,6 +367,8 @@ const MEDIA_EXTENSIONS: Record<ModelImage["mediaType"], string> = { "image/png":
  */
 class BodyWriter {
   private chapter: ModelChapter | null = null;
+  /** Heading levels the chapters sit below Heading 1: 1 in an omnibus, whose books are Heading 1. */
+  private level = 0;
   /** The footnotes written so far, as `<w:footnote>` elements: footnote n is `notes[n - 1]`. */
   readonly notes: string[] = [];
   /** The pictures shown so far, each once however often it is shown, in the order first shown. */
@@ -341,13 +381,26 @@ class BodyWriter {
     private readonly area: TextArea,
   ) {}
 
-  chapters(chapters: ModelChapter[]): string[] {
+  /**
+   * The chapters; with `parts` (an omnibus), each book's page before its first chapter: its label, its
+   * title as Heading 1 and its author when the books' differ, the chapters then a level down.
+   */
+  chapters(chapters: ModelChapter[], parts: ModelPart[] = []): string[] {
     const out: string[] = [];
+    this.level = parts.length > 0 ? 1 : 0;
     for (const [i, chapter] of chapters.entries()) {
+      for (const [p, part] of parts.entries()) {
+        if (part.start !== i) continue;
+        // Bookmark ids are unique across the document: the chapters have 1 to n, the books follow.
+        const mark = `w:id="${chapters.length + p + 1}"`;
+        out.push(paragraph("PartLabel", textRuns(clean(part.label))));
+        out.push(paragraph("Heading1", `<w:bookmarkStart w:name="${partBookmark(p)}" ${mark}/>${textRuns(partHeading(part))}<w:bookmarkEnd ${mark}/>`));
+        if (part.author) out.push(paragraph("Byline", textRuns(`${this.look.bylinePrefix}${clean(part.author).trim()}`)));
+      }
       this.chapter = chapter;
       // The bookmark the table of contents links to.
       const mark = `w:id="${i + 1}"`;
-      out.push(paragraph("Heading1", `<w:bookmarkStart w:name="${chapterBookmark(i)}" ${mark}/>${textRuns(chapterHeading(chapter))}<w:bookmarkEnd ${mark}/>`));
+      out.push(paragraph(`Heading${this.level + 1}`, `<w:bookmarkStart w:name="${chapterBookmark(i)}" ${mark}/>${textRuns(chapterHeading(chapter))}<w:bookmarkEnd ${mark}/>`));
       this.blocks(chapter.blocks, TOP, out, true);
     }
     // A body must hold a paragraph, even for a book with no chapters.
@@ -376,7 +429,7 @@ class BodyWriter {
         // The chapter title is Heading 1, so the writer's `#` sits one level below it. Notes have no
         // headings; one there is a bold line.
         if (place.note) out.push(paragraph("FootnoteText", lead + this.runs(block.runs.map((r) => ({ ...r, bold: true })), place), this.indent(place, "FootnoteText")));
-        else out.push(paragraph(`Heading${Math.min(6, Math.max(2, block.depth + 1))}`, lead + this.runs(block.runs, place), this.indent(place, "")));
+        else out.push(paragraph(`Heading${Math.min(6, Math.max(2 + this.level, block.depth + 1 + this.level))}`, lead + this.runs(block.runs, place), this.indent(place, "")));
         return;
       case "code":
         out.push(paragraph("SourceCode", lead + textRuns(block.text), this.indent(place, "SourceCode")));
@@ -534,6 +587,11 @@ function chapterHeading(chapter: ModelChapter): string {
   return chapter.number === null ? "Untitled chapter" : `Chapter ${chapter.number}`;
 }
 
+/** An omnibus book's title as its heading and contents entry. */
+function partHeading(part: ModelPart): string {
+  return clean(part.title).trim() || "Untitled";
+}
+
 function language(model: BookModel): string {
   const lang = clean(model.language).trim();
   return /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(lang) ? lang : "en";
@@ -558,7 +616,7 @@ function pictureStyle(space: number): StyleDef {
   return { id: "Picture", name: "Picture", basedOn: "Normal", next: "BodyText", pPr: { suppressAutoHyphens: true, spacing: { before: space, after: space, line: SINGLE }, ind: { left: 0, right: 0, firstLine: 0 }, jc: "center" } };
 }
 
-/** Heading 2 to Heading 6, for the headings a writer puts inside a chapter. */
-function subheadings(pPr: ParagraphProps, rPr: RunProps): StyleDef[] {
-  return [2, 3, 4, 5, 6].map((level) => ({ id: `Heading${level}`, name: `heading ${level}`, basedOn: "Normal", next: "FirstParagraph", pPr: { ...pPr, outline: level - 1 }, rPr }));
+/** Heading `from` (2, or 3 in an omnibus) to Heading 6, for the headings a writer puts inside a chapter. */
+function subheadings(pPr: ParagraphProps, rPr: RunProps, from = 2): StyleDef[] {
+  return [2, 3, 4, 5, 6].filter((level) => level >= from).map((level) => ({ id: `Heading${level}`, name: `heading ${level}`, basedOn: "Normal", next: "FirstParagraph", pPr: { ...pPr, outline: level - 1 }, rPr }));
 }

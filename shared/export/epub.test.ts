@@ -1,12 +1,11 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { epubcheck, problems, waitForEpubcheck } from "../../test/support/epubcheck";
 import { importManuscript, writeBookFolder } from "../import/import-manuscript";
 import { EXPORT_FIXTURE_FOLDER, seedExportFixture } from "../testing/export-fixture";
 import { MemoryVault } from "../testing/memory-vault";
@@ -15,7 +14,6 @@ import { ensureBookIdentifier, toEpub } from "./epub";
 import { writeExport } from "./write-export";
 
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
-const EPUBCHECK = "/usr/bin/epubcheck";
 const MODIFIED = new Date("2024-05-01T12:34:56.789Z");
 const ID = "urn:uuid:0b9c1f4e-3d2a-4c5b-9e8f-1a2b3c4d5e6f";
 /** An 8-bit JPEG small enough to inline (CPython's imghdr test image), so the cover path is validated too. */
@@ -208,37 +206,11 @@ describe("ensureBookIdentifier", () => {
   });
 });
 
-interface EpubcheckReport {
-  checker: { nFatal: number; nError: number; nWarning: number };
-  messages: { ID: string; severity: string; message: string; locations?: { path: string; line: number }[] }[];
-}
-
-/** Debian's epubcheck is an executable jar; running it through java works without binfmt_misc. */
-function epubcheck(file: string): Promise<EpubcheckReport> {
-  return new Promise((resolve, reject) => {
-    execFile("java", ["-jar", EPUBCHECK, file, "--json", "-"], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      // epubcheck exits non-zero when it finds errors; the JSON on stdout is still the report.
-      const start = stdout.indexOf("{");
-      if (start === -1) reject(new Error(`epubcheck printed no report: ${error?.message ?? ""}\n${stderr}`));
-      else resolve(JSON.parse(stdout.slice(start)) as EpubcheckReport);
-    });
-  });
-}
-
-function problems(report: EpubcheckReport): { counts: number[]; messages: string[] } {
-  const { nFatal, nError, nWarning } = report.checker;
-  const messages = report.messages
-    .filter((m) => ["FATAL", "ERROR", "WARNING"].includes(m.severity))
-    .map((m) => `${m.severity} ${m.ID} ${m.locations?.[0]?.path ?? ""}:${m.locations?.[0]?.line ?? ""} ${m.message}`);
-  return { counts: [nFatal, nError, nWarning], messages };
-}
-
 describe("epubcheck", () => {
   let temp: string;
   beforeAll(async () => {
     temp = await mkdtemp(path.join(os.tmpdir(), "bookwright-epub-"));
-    // The package may still be installing when the suite starts; give it a few minutes.
-    for (let waited = 0; !existsSync(EPUBCHECK) && waited < 180_000; waited += 2000) await sleep(2000);
+    await waitForEpubcheck();
   }, 200_000);
   afterAll(async () => {
     await rm(temp, { recursive: true, force: true });

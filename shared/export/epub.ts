@@ -11,7 +11,7 @@ import { zipFiles, type ZipEntry } from "./zip";
 import { parseFrontmatter, setFrontmatterKeys } from "../book/frontmatter";
 import { loadBook } from "../book/scan";
 import type { VaultFiles } from "../vault/vault-files";
-import type { Block, BookModel, ModelChapter, Run } from "./book-model";
+import { partRanges, type Block, type BookModel, type ModelChapter, type ModelPart, type Run } from "./book-model";
 import { IMAGE_EXTENSIONS, pictureName } from "./image-info";
 
 export interface EpubOptions {
@@ -45,7 +45,11 @@ export function toEpub(source: BookModel, options: EpubOptions): Uint8Array {
     ? { id: "cover", href: "cover.xhtml", body: coverPage(title, options.cover.alt, lang) }
     : null;
   const titlePage: Page = { id: "titlepage", href: "title.xhtml", body: titlePageXhtml(model, title, lang) };
-  const reading = [...(cover ? [cover] : []), titlePage, ...chapters];
+  // An omnibus reads each book's title page, then its chapters; ids and file names number the chapters
+  // across the whole file, so two books' chapter 1 never share one.
+  const parts = partRanges(model).map((range) => ({ ...range, page: { id: `part-${range.index + 1}`, href: `part-${range.index + 1}.xhtml`, body: partPage(range.part, lang) } }));
+  const body = parts.length === 0 ? chapters : parts.flatMap((p) => [p.page, ...chapters.slice(p.start, p.end)]);
+  const reading = [...(cover ? [cover] : []), titlePage, ...body];
 
   const encoder = new TextEncoder();
   const text = (s: string) => encoder.encode(s);
@@ -54,8 +58,8 @@ export function toEpub(source: BookModel, options: EpubOptions): Uint8Array {
     { name: "mimetype", data: text("application/epub+zip"), store: true },
     { name: "META-INF/container.xml", data: text(containerXml()) },
     { name: "OEBPS/content.opf", data: text(packageDocument(model, title, lang, options, reading, cover !== null, images)) },
-    { name: "OEBPS/nav.xhtml", data: text(navDocument(model, title, lang, chapters, cover, titlePage)) },
-    { name: "OEBPS/style.css", data: text(STYLE_SHEET) },
+    { name: "OEBPS/nav.xhtml", data: text(navDocument(model, title, lang, chapters, cover, titlePage, parts)) },
+    { name: "OEBPS/style.css", data: text(parts.length === 0 ? STYLE_SHEET : STYLE_SHEET + PART_STYLES) },
   ];
   // Pictures are compressed already; deflating them again costs time and saves nothing.
   if (options.cover) files.push({ name: "OEBPS/cover.jpg", data: options.cover.jpeg, store: true });
@@ -148,12 +152,21 @@ function epubDate(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
 
-function navDocument(model: BookModel, title: string, lang: string, chapters: Page[], cover: Page | null, titlePage: Page): string {
-  const entries = model.chapters.map((c, i) => `<li><a href="${chapters[i]!.href}">${escapeXml(chapterHeading(c))}</a></li>`);
+function navDocument(model: BookModel, title: string, lang: string, chapters: Page[], cover: Page | null, titlePage: Page, parts: { part: ModelPart; start: number; end: number; page: Page }[] = []): string {
+  const entry = (i: number): string => `<li><a href="${chapters[i]!.href}">${escapeXml(chapterHeading(model.chapters[i]!))}</a></li>`;
+  // An omnibus's contents nest: each book, and under it its chapters.
+  const entries =
+    parts.length === 0
+      ? model.chapters.map((_, i) => entry(i))
+      : parts.map((p) => {
+          const inner = model.chapters.slice(p.start, p.end).map((_, j) => entry(p.start + j));
+          return `<li><a href="${p.page.href}">${escapeXml(p.part.title)}</a>\n          <ol>\n            ${inner.join("\n            ")}\n          </ol>\n        </li>`;
+        });
+  const start = parts[0]?.page ?? chapters[0];
   const landmarks = [
     ...(cover ? [`<li><a epub:type="cover" href="${cover.href}">Cover</a></li>`] : []),
     `<li><a epub:type="titlepage" href="${titlePage.href}">Title page</a></li>`,
-    ...(chapters.length > 0 ? [`<li><a epub:type="bodymatter" href="${chapters[0]!.href}">Start of content</a></li>`] : []),
+    ...(start ? [`<li><a epub:type="bodymatter" href="${start.href}">Start of content</a></li>`] : []),
   ];
   // A nav's list may not be empty; a book with no chapters lists its title page instead.
   const toc = entries.length > 0 ? entries : [`<li><a href="${titlePage.href}">${escapeXml(title)}</a></li>`];
@@ -203,6 +216,15 @@ function titlePageXhtml(model: BookModel, title: string, lang: string): string {
   const author = model.author ? `\n      <p class="author">${escapeXml(model.author)}</p>` : "";
   return xhtmlPage(lang, title, `<section epub:type="titlepage" class="titlepage">
       <h1 class="title">${escapeXml(title)}</h1>${author}
+    </section>`);
+}
+
+/** A book's title page in an omnibus: its place in the series, its title, and its author when the books' differ. */
+function partPage(part: ModelPart, lang: string): string {
+  const author = part.author ? `\n      <p class="author">${escapeXml(part.author)}</p>` : "";
+  return xhtmlPage(lang, part.title, `<section epub:type="part" class="part">
+      <p class="part-label">${escapeXml(part.label)}</p>
+      <h1 class="part-title">${escapeXml(part.title)}</h1>${author}
     </section>`);
 }
 
@@ -322,6 +344,12 @@ figure.picture img { max-width: 100%; max-height: 90vh; }
 .footnote p { text-indent: 0; margin: 0 0 0.5em; }
 `;
 
+/** Added for an omnibus only, so a single book's style sheet stays as it was. */
+const PART_STYLES = `.part { text-align: center; margin-top: 30%; }
+.part .part-label { text-indent: 0; font-style: italic; }
+.part .author { text-indent: 0; margin-top: 2em; }
+`;
+
 // ---------------------------------------------------------------------------------------------------
 // Stable identifier
 
@@ -333,9 +361,14 @@ figure.picture img { max-width: 100%; max-height: 90vh; }
  */
 export async function ensureBookIdentifier(vault: VaultFiles, bookFolder: string): Promise<string> {
   const book = await loadBook(vault, bookFolder);
+  return ensureNoteIdentifier(vault, book.indexPath);
+}
+
+/** The same for any index note: a series note keeps its omnibus's identifier this way. */
+export async function ensureNoteIdentifier(vault: VaultFiles, indexPath: string): Promise<string> {
   let identifier = "";
-  await vault.process(book.indexPath, (text) => {
-    const existing = parseFrontmatter(book.indexPath, text).data?.["identifier"];
+  await vault.process(indexPath, (text) => {
+    const existing = parseFrontmatter(indexPath, text).data?.["identifier"];
     if ((typeof existing === "string" || typeof existing === "number") && String(existing).trim() !== "") {
       identifier = String(existing).trim();
       return text;

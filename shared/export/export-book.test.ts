@@ -2,7 +2,7 @@ import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { loadDefaultFonts } from "../../companion/export/default-fonts";
 import { MemoryVault } from "../testing/memory-vault";
-import { exportBook } from "./export-book";
+import { exportBook, renderExport, type ExportProgress } from "./export-book";
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
 const BOOK_MD = "---\nbookwright: book\ntitle: Tides\nauthor: Ada Quill\ndescription: A keeper and a storm.\ncover: \"[[Cover.jpg]]\"\ncontact:\n  - Ada Quill\n  - 1 Harbour Row\n  - ada@example.com\n---\n";
@@ -84,5 +84,29 @@ describe("exportBook", () => {
     const empty = new MemoryVault().seed({ "Empty/Book.md": "---\nbookwright: book\ntitle: Empty\n---\n" });
     await expect(exportBook(empty, "Empty", { format: "txt" })).rejects.toThrow("Empty has no chapters to export");
     expect(await v.exists("Tides/Exports")).toBe(false);
+  });
+});
+
+describe("progress and rendering", () => {
+  it("tells each stage as it starts and each chapter as it is parsed", async () => {
+    const v = vault();
+    const heard: ExportProgress[] = [];
+    await exportBook(v, "Tides", { format: "txt", onProgress: (p) => heard.push(p) });
+    expect(heard).toEqual([
+      { stage: "reading", done: 0, total: 0 },
+      { stage: "chapters", done: 1, total: 2 },
+      { stage: "chapters", done: 2, total: 2 },
+      { stage: "packing", done: 2, total: 2 },
+      { stage: "writing", done: 2, total: 2 },
+    ]);
+  });
+
+  it("renders without writing: what exportBook would write, with the title it is named after", async () => {
+    const v = vault();
+    const rendered = await renderExport(v, "Tides", { format: "md", chapters: [2] });
+    expect(rendered).toEqual({ title: "Tides", content: { text: "# Tides\n\nby Ada Quill\n\n## Calm\n\nIt was calm.\n" }, extension: "md", chapters: 1, words: 3, warnings: [] });
+    expect(await v.exists("Tides/Exports")).toBe(false);
+    const written = await exportBook(v, "Tides", { format: "md", chapters: [2] });
+    expect(await v.read(written.path)).toBe((rendered.content as { text: string }).text);
   });
 });

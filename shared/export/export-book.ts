@@ -6,12 +6,14 @@
  * plugin from its bundle or the writer's vault), and the clock (tests pin it).
  */
 import { loadBook } from "../book/scan";
+import { isSeriesFolder, loadSeries } from "../series/series";
 import { normalizeVaultPath, joinVaultPath, type VaultFiles } from "../vault/vault-files";
 import { buildBookModel, modelWordCount, type BookModel } from "./book-model";
-import { exportExtension, type ExportFormat } from "./formats";
+import { buildSeriesModel } from "./series-model";
+import { exportExtension, type ExportFormat, type ExportStage } from "./formats";
 import type { FontBytes } from "./pdf/fonts";
 import type { TrimName } from "./pdf/trim";
-import { writeExport } from "./write-export";
+import { writeExport, type ExportContent } from "./write-export";
 
 export interface ExportBookOptions {
   format: ExportFormat;
@@ -46,6 +48,31 @@ export interface ExportBookOptions {
   fonts?: () => Promise<FontBytes>;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * Told as the export moves on: each stage as it starts, and each chapter parsed (`done` of `total`).
+   * The companion passes these on to the plugin; a long PDF otherwise looks stuck.
+   */
+  onProgress?: (progress: ExportProgress) => void;
+}
+
+export interface ExportProgress {
+  stage: ExportStage;
+  /** Chapters parsed so far (during "chapters"; all of them after). */
+  done: number;
+  /** Chapters to parse; 0 until the book has been read. */
+  total: number;
+}
+
+/** An export packed but not yet written anywhere: what exportBook writes to the vault, and the companion to its own folder. */
+export interface RenderedExport {
+  /** The book's title, which the file is named after. */
+  title: string;
+  content: ExportContent;
+  /** The file extension, without its dot. */
+  extension: string;
+  chapters: number;
+  words: number;
+  warnings: string[];
 }
 
 export interface ExportResult {
@@ -59,15 +86,64 @@ export interface ExportResult {
 
 export { EXPORT_FORMATS, EXPORT_FORMAT_NAMES, TRIM_SIZES, exportExtension, isExportFormat, type ExportFormat } from "./formats";
 
-/** Exports the book in `bookFolder`; throws with a message a writer can act on, leaving no partial file. */
+/**
+ * Exports the book in `bookFolder`; throws with a message a writer can act on, leaving no partial file.
+ * A series folder (or its series note) gives one omnibus of all its books, in `<series>/Exports/`.
+ */
 export async function exportBook(vault: VaultFiles, bookFolder: string, options: ExportBookOptions): Promise<ExportResult> {
-  const folder = normalizeVaultPath(bookFolder);
+  const { rendered, folder } = await render(vault, normalizeVaultPath(bookFolder), options);
+  options.onProgress?.({ stage: "writing", done: rendered.chapters, total: rendered.chapters });
+  const path = await writeExport(vault, folder, { ...rendered.content, format: options.format, extension: rendered.extension, name: rendered.title, overwrite: options.overwrite ?? false });
+  return { path, chapters: rendered.chapters, words: rendered.words, warnings: rendered.warnings };
+}
+
+/** Builds and packs the export of the book (or series) in `bookFolder` without writing it (exportBook's first half). */
+export async function renderExport(vault: VaultFiles, bookFolder: string, options: ExportBookOptions): Promise<RenderedExport> {
+  return (await render(vault, normalizeVaultPath(bookFolder), options)).rendered;
+}
+
+/** The rendered export, and the folder whose `Exports/` it belongs in (the series' folder when given its note). */
+async function render(vault: VaultFiles, folder: string, options: ExportBookOptions): Promise<{ rendered: RenderedExport; folder: string }> {
+  const progress = options.onProgress;
+  progress?.({ stage: "reading", done: 0, total: 0 });
+  // A folder that cannot be listed is no series; loadBook then says what is wrong with it.
+  if (await isSeriesFolder(vault, folder).catch(() => false)) return renderSeries(vault, folder, options);
   const book = await loadBook(vault, folder);
-  const model = await buildBookModel(vault, folder, { book, chapters: options.chapters ?? "all", smartTypography: options.smartTypography ?? true });
+  const model = await buildBookModel(vault, folder, {
+    book,
+    chapters: options.chapters ?? "all",
+    smartTypography: options.smartTypography ?? true,
+    ...(progress ? { onChapter: (done: number, total: number) => progress({ stage: "chapters", done, total }) } : {}),
+  });
   if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
+  const chapters = model.chapters.length;
+  progress?.({ stage: "packing", done: chapters, total: chapters });
   const { warnings = [], ...content } = await pack(vault, folder, model, book.meta, options);
-  const path = await writeExport(vault, folder, { ...content, format: options.format, extension: exportExtension(options.format), name: model.title, overwrite: options.overwrite ?? false });
-  return { path, chapters: model.chapters.length, words: modelWordCount(model), warnings: [...(model.warnings ?? []), ...warnings] };
+  return { rendered: { title: model.title, content, extension: exportExtension(options.format), chapters, words: modelWordCount(model), warnings: [...(model.warnings ?? []), ...warnings] }, folder };
+}
+
+/**
+ * The omnibus of a series: every book a part, through the same packers. Its title, description and cover
+ * are the series note's; its EPUB identifier is kept in the series note as a book's is in Book.md.
+ */
+async function renderSeries(vault: VaultFiles, folder: string, options: ExportBookOptions): Promise<{ rendered: RenderedExport; folder: string }> {
+  const series = await loadSeries(vault, folder);
+  if (Array.isArray(options.chapters)) {
+    throw new Error(
+      `${series.meta.title} is a series: choosing chapters (the chapters option, --chapters) works for one book only, since each book numbers its chapters from 1. Export the whole series, or export the chapters from the book's own folder`,
+    );
+  }
+  const progress = options.onProgress;
+  const model = await buildSeriesModel(vault, series, {
+    smartTypography: options.smartTypography ?? true,
+    ...(progress ? { onChapter: (done: number, total: number) => progress({ stage: "chapters", done, total }) } : {}),
+  });
+  if (model.chapters.length === 0) throw new Error(`${model.title} has no chapters to export`);
+  const chapters = model.chapters.length;
+  progress?.({ stage: "packing", done: chapters, total: chapters });
+  const { warnings = [], ...content } = await pack(vault, series.folder, model, series.meta, options, series.indexPath);
+  const rendered = { title: model.title, content, extension: exportExtension(options.format), chapters, words: modelWordCount(model), warnings: [...(model.warnings ?? []), ...warnings] };
+  return { rendered, folder: series.folder };
 }
 
 /**
@@ -75,14 +151,22 @@ export async function exportBook(vault: VaultFiles, bookFolder: string, options:
  * never parses pdf-lib, fontkit, the hyphenation patterns or docx (about a third of a second of start-up
  * on a whole novel). The plugin's bundle is one file; there the imports resolve at once.
  */
-async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: Record<string, unknown>, options: ExportBookOptions): Promise<({ text: string } | { bytes: Uint8Array }) & { warnings?: string[] }> {
+async function pack(
+  vault: VaultFiles,
+  folder: string,
+  model: BookModel,
+  meta: Record<string, unknown>,
+  options: ExportBookOptions,
+  /** The index note when it is not the book's Book.md (a series note): it keeps the EPUB identifier, and names a missing cover. */
+  indexNote?: string,
+): Promise<({ text: string } | { bytes: Uint8Array }) & { warnings?: string[] }> {
   switch (options.format) {
     case "txt":
       return { text: (await import("./text-formats")).toPlainText(model) };
     case "md":
       return { text: (await import("./text-formats")).toMarkdown(model) };
     case "epub": {
-      const { ensureBookIdentifier, toEpub } = await import("./epub");
+      const { ensureBookIdentifier, ensureNoteIdentifier, toEpub } = await import("./epub");
       const description = options.description ?? stringField(meta, "description");
       const bookCover = stringField(meta, "cover");
       const cover =
@@ -90,10 +174,10 @@ async function pack(vault: VaultFiles, folder: string, model: BookModel, meta: R
           ? null
           : options.cover !== undefined
             ? await readCover(vault, folder, options.cover, "the chosen cover", meta)
-            : await readCover(vault, folder, bookCover, `${joinVaultPath(folder, "Book.md")}: cover`, meta);
+            : await readCover(vault, folder, bookCover, `${indexNote ?? joinVaultPath(folder, "Book.md")}: cover`, meta);
       return {
         bytes: toEpub(model, {
-          identifier: await ensureBookIdentifier(vault, folder),
+          identifier: indexNote ? await ensureNoteIdentifier(vault, indexNote) : await ensureBookIdentifier(vault, folder),
           modified: (options.now ?? (() => new Date()))(),
           ...(description ? { description } : {}),
           ...(cover ? { cover } : {}),

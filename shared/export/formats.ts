@@ -29,3 +29,11 @@ export function isExportFormat(value: string): value is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(value);
 }
 
+/**
+ * What an export is doing, in order: reading the book's notes, parsing its chapters (the step that
+ * counts, chapter by chapter), packing the file, writing it. Listed here so the companion's API can name
+ * them without loading the exporter.
+ */
+export const EXPORT_STAGES = ["reading", "chapters", "packing", "writing"] as const;
+export type ExportStage = (typeof EXPORT_STAGES)[number];
+

@@ -1,27 +1,55 @@
 /**
  * The book model as one plain-text or one Markdown file: a title block, then each chapter under its
- * title. LF line endings and a final newline in both, so the files diff and concatenate cleanly.
+ * title. LF line endings and a final newline in both, so the files diff and concatenate cleanly. In a
+ * series omnibus each book's title heads its chapters, a level above them.
  */
-import type { Block, BookModel, ModelChapter, Run } from "./book-model";
+import { partOfChapter, type Block, type BookModel, type ModelChapter, type ModelPart, type Run } from "./book-model";
 
 /** Plain text has no page width; scene breaks are centred on the 72 columns plain-text books use. */
 const TEXT_WIDTH = 72;
 const TEXT_SCENE_BREAK = "* * *";
 
 export function toPlainText(model: BookModel): string {
-  const sections = [titleBlock(model, (t) => t), ...model.chapters.map((c) => `${chapterHeading(c)}\n\n${textBlocks(c.blocks)}${textNotes(c)}`.trimEnd())];
+  const sections = [
+    titleBlock(model, (t) => t),
+    ...model.chapters.flatMap((c, i) => [
+      ...partStarting(model, i).map((part) => byline(part, underline(part.title))),
+      `${chapterHeading(c)}\n\n${textBlocks(c.blocks)}${textNotes(c)}`.trimEnd(),
+    ]),
+  ];
   return `${sections.join("\n\n\n")}\n`;
 }
 
 export function toMarkdown(model: BookModel): string {
+  // In an omnibus the books' titles are `##`, so chapters and the headings inside them move a level down.
+  const shift = model.parts && model.parts.length > 0 ? 1 : 0;
   const sections = [
     titleBlock(model, (t) => `# ${escapeMarkdown(t)}`),
-    ...model.chapters.map((c, i) => {
+    ...model.chapters.flatMap((c, i) => {
       const label = (n: number): string => `${i + 1}-${n}`;
-      return `## ${escapeMarkdown(chapterHeading(c))}\n\n${markdownBlocks(c.blocks, label)}${markdownNotes(c, label)}`.trimEnd();
+      return [
+        ...partStarting(model, i).map((part) => byline(part, `## ${escapeMarkdown(part.title)}`)),
+        `${"#".repeat(2 + shift)} ${escapeMarkdown(chapterHeading(c))}\n\n${markdownBlocks(c.blocks, label, shift)}${markdownNotes(c, label, shift)}`.trimEnd(),
+      ];
     }),
   ];
   return `${sections.join("\n\n")}\n`;
+}
+
+/** The parts whose first chapter is chapter `index` (none in a single book). */
+function partStarting(model: BookModel, index: number): ModelPart[] {
+  if (partOfChapter(model, index) === null) return [];
+  return model.parts!.filter((p) => p.start === index);
+}
+
+/** A part's heading, with its author under it when the books' authors differ. */
+function byline(part: ModelPart, heading: string): string {
+  return part.author ? `${heading}\n\nby ${part.author}` : heading;
+}
+
+/** Plain text's part heading: the title over a rule of its own length, as plain-text books mark a level above chapters. */
+function underline(title: string): string {
+  return `${title}\n${"=".repeat(Math.min(TEXT_WIDTH, Math.max(3, [...title].length)))}`;
 }
 
 function titleBlock(model: BookModel, title: (text: string) => string): string {
@@ -76,31 +104,32 @@ function textNotes(chapter: ModelChapter): string {
 /** Footnote labels must be unique in the one file, so each is prefixed with its chapter's place. */
 type NoteLabel = (note: number) => string;
 
-function markdownBlocks(blocks: Block[], label: NoteLabel): string {
-  return blocks.map((b) => markdownBlock(b, label)).join("\n\n");
+/** `shift`: levels the chapter headings sit below `##` (1 in an omnibus, whose books' titles are `##`). */
+function markdownBlocks(blocks: Block[], label: NoteLabel, shift: number): string {
+  return blocks.map((b) => markdownBlock(b, label, shift)).join("\n\n");
 }
 
-function markdownNotes(chapter: ModelChapter, label: NoteLabel): string {
+function markdownNotes(chapter: ModelChapter, label: NoteLabel, shift: number): string {
   if (chapter.notes.length === 0) return "";
-  return `\n\n${chapter.notes.map((note, i) => listItem(markdownBlocks(note, label), `[^${label(i + 1)}]: `)).join("\n\n")}`;
+  return `\n\n${chapter.notes.map((note, i) => listItem(markdownBlocks(note, label, shift), `[^${label(i + 1)}]: `)).join("\n\n")}`;
 }
 
-function markdownBlock(block: Block, label: NoteLabel): string {
+function markdownBlock(block: Block, label: NoteLabel, shift: number): string {
   switch (block.type) {
     case "paragraph":
       return escapeLineStart(markdownRuns(block.runs, label));
     case "heading":
       // Chapter titles are `##`, so a heading inside a chapter sits below them.
-      return `${"#".repeat(Math.min(6, block.depth + 2))} ${markdownRuns(block.runs, label).replace(/\n/g, " ")}`;
+      return `${"#".repeat(Math.min(6, block.depth + 2 + shift))} ${markdownRuns(block.runs, label).replace(/\n/g, " ")}`;
     case "sceneBreak":
       return "***";
     case "blockquote":
-      return markdownBlocks(block.blocks, label)
+      return markdownBlocks(block.blocks, label, shift)
         .split("\n")
         .map((line) => (line === "" ? ">" : `> ${line}`))
         .join("\n");
     case "list":
-      return block.items.map((item, i) => listItem(markdownBlocks(item, label), block.ordered ? `${block.start + i}. ` : "- ")).join("\n");
+      return block.items.map((item, i) => listItem(markdownBlocks(item, label, shift), block.ordered ? `${block.start + i}. ` : "- ")).join("\n");
     case "code": {
       const longest = Math.max(2, ...(block.text.match(/`+/g) ?? []).map((f) => f.length));
       const fence = "`".repeat(longest + 1);

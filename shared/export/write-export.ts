@@ -25,11 +25,19 @@ export type WriteExportOptions = ExportContent & {
 /** A taken name is numbered `… 1`, `… 2`; past this many, something else is wrong. */
 const MAX_NUMBERED = 1000;
 
+/**
+ * An export's file name, `<Title> (<format>).<extension>`, safe on every file system: the one place it is
+ * made, so the companion's downloads and the plugin's writes of them get the name an export in place gets.
+ */
+export function exportFileName(title: string, format: string, extension = format): string {
+  return `${safeFileNameWithSuffix(title.trim() || "Book", ` (${format})`)}.${extension}`;
+}
+
 /** Writes the export and returns its vault path: `<book>/Exports/<Title> (<format>).<extension>`. */
 export async function writeExport(vault: VaultFiles, bookFolder: string, options: WriteExportOptions): Promise<string> {
   const folder = joinVaultPath(normalizeVaultPath(bookFolder), EXPORTS_FOLDER);
   const title = options.name?.trim() || baseName(normalizeVaultPath(bookFolder)) || "Book";
-  const fileName = `${safeFileNameWithSuffix(title, ` (${options.format})`)}.${options.extension ?? options.format}`;
+  const fileName = exportFileName(title, options.format, options.extension ?? options.format);
   const target = joinVaultPath(folder, fileName);
   // Hidden (a leading dot), so neither Obsidian's file list nor a VaultFiles listing shows it meanwhile.
   const partial = joinVaultPath(folder, `.${safeFileName(fileName)}.partial`);

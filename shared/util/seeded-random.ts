@@ -13,3 +13,16 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A 32-bit seed from a text (FNV-1a over its UTF-16 code units): the same text gives the same seed on every
+ * machine, so a reply seeded by its prompt (the offline simulator, the tests' fake server) is reproducible.
+ */
+export function seedFromText(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 16777619);
+  }
+  return hash >>> 0;
+}

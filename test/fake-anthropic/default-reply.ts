@@ -3,6 +3,7 @@
  * places of the last user message, sized to the request's max_tokens. End-to-end tests can then check that a
  * name they put in a prompt comes back out in the draft, without a real model.
  */
+import { seedFromText } from "../../shared/util/seeded-random";
 import { CHARS_PER_TOKEN } from "./prompt";
 
 /** The longest default reply, in tokens: long enough for a chapter-sized draft, short enough to keep tests fast. */
@@ -86,23 +87,14 @@ const SENTENCES: ReadonlyArray<(a: string, b: string) => string> = [
   (a, b) => `${a} did not ask the question, and ${b} did not offer the answer.`,
 ];
 
-/** A stable small number from a string, so the same prompt always gets the same reply. */
-function seedOf(text: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 16777619);
-  }
-  return hash >>> 0;
-}
-
 /**
  * Prose of at most `maxChars` characters (cut at a word boundary), in paragraphs of five sentences, naming
  * `names` in turn. Falls back to generic characters when the prompt names no one.
  */
 export function prose(names: readonly string[], maxChars: number, seedText: string): string {
   const cast = names.length > 0 ? names : ["the keeper", "the stranger"];
-  const seed = seedOf(seedText);
+  // The same prompt always gets the same reply.
+  const seed = seedFromText(seedText);
   const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
   let text = "";
   for (let i = 0; text.length < maxChars; i++) {

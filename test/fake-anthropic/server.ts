@@ -26,12 +26,12 @@ import type {
 import type { MessageBatch, MessageBatchIndividualResponse, MessageBatchResult } from "@anthropic-ai/sdk/resources/messages/batches";
 import type { ErrorResponse, ErrorType } from "@anthropic-ai/sdk/resources/shared";
 import { defaultReplyText, lastUserText, namesIn } from "./default-reply";
-import { instanceOf } from "./schema-instance";
+import { instanceOf } from "../../shared/llm/schema-instance";
 import { MAX_CACHE_BREAKPOINTS, PromptCache, countPromptTokens, promptBlocks, tokensOf } from "./prompt";
 
 export { countPromptTokens, tokensOf, CHARS_PER_TOKEN } from "./prompt";
 export { defaultReplyText, lastUserText, namesIn, DEFAULT_REPLY_MAX_TOKENS } from "./default-reply";
-export { instanceOf } from "./schema-instance";
+export { instanceOf } from "../../shared/llm/schema-instance";
 
 export interface FakeAnthropicOptions {
   /** The port on 127.0.0.1. @default 0 (any free port) */

@@ -13,7 +13,7 @@
  */
 import fontkit from "@pdf-lib/fontkit";
 import type { Font } from "@pdf-lib/fontkit";
-import type { Block, BookModel, Run } from "../book-model";
+import { partOfChapter, type Block, type BookModel, type Run } from "../book-model";
 import type { FontKey, Measurer } from "./linebreak";
 
 export type { FontKey } from "./linebreak";
@@ -371,8 +371,11 @@ export interface UnencodableChar {
   char: string;
   /** `U+6708` */
   codePoint: string;
-  /** The chapter the character is in, or null for the book's title or author. */
-  chapter: { index: number; number: number | null; title: string } | null;
+  /**
+   * The chapter the character is in, or null for the book's title or author (or, in an omnibus, a
+   * book's title, label or author). `book`: in an omnibus, the title of the book the chapter is in.
+   */
+  chapter: { index: number; number: number | null; title: string; book?: string } | null;
   /** The face that lacks it (the first one, when the text is set in several). */
   font: FontKey;
   /** How many times it occurs there. */
@@ -401,7 +404,7 @@ export function describeUnencodable(characters: UnencodableChar[]): string {
 export function whereUnencodable(characters: UnencodableChar[]): string {
   const groups = new Map<string, UnencodableChar[]>();
   for (const c of characters) {
-    const where = c.chapter === null ? "the book's title or author" : `chapter ${c.chapter.number ?? c.chapter.index + 1} "${c.chapter.title}"`;
+    const where = c.chapter === null ? "the book's title or author" : `${c.chapter.book === undefined ? "" : `${c.chapter.book}, `}chapter ${c.chapter.number ?? c.chapter.index + 1} "${c.chapter.title}"`;
     const list = groups.get(where) ?? [];
     list.push(c);
     groups.set(where, list);
@@ -423,6 +426,12 @@ function* textPieces(model: BookModel): Generator<TextPiece> {
   const titleFaces: FontKey[] = ["regular", "italic"];
   yield { text: model.title, fonts: titleFaces, chapter: null };
   if (model.author) yield { text: model.author, fonts: titleFaces, chapter: null };
+  // An omnibus's books: each title is on its own page, in the contents and in running heads.
+  for (const part of model.parts ?? []) {
+    yield { text: part.title, fonts: titleFaces, chapter: null };
+    yield { text: part.label, fonts: titleFaces, chapter: null };
+    if (part.author) yield { text: part.author, fonts: titleFaces, chapter: null };
+  }
   const blocks = function* (list: Block[], chapter: number, bold: boolean): Generator<TextPiece> {
     for (const block of list) {
       if (block.type === "paragraph" || block.type === "heading") {
@@ -455,10 +464,11 @@ export function findUnencodable(model: BookModel, fonts: FontSet): UnencodableCh
         continue;
       }
       const chapter = piece.chapter === null ? null : model.chapters[piece.chapter]!;
+      const part = piece.chapter === null ? null : partOfChapter(model, piece.chapter);
       found.set(key, {
         char,
         codePoint: codePointLabel(char),
-        chapter: chapter === null ? null : { index: piece.chapter!, number: chapter.number, title: chapter.title },
+        chapter: chapter === null ? null : { index: piece.chapter!, number: chapter.number, title: chapter.title, ...(part === null ? {} : { book: model.parts![part]!.title }) },
         font: missing,
         count: 1,
       });
@@ -505,6 +515,9 @@ export function replaceUnencodable(model: BookModel, fonts: FontSet): BookModel 
     ...model,
     title: fix(model.title, titleFaces),
     ...(model.author ? { author: fix(model.author, titleFaces) } : {}),
+    ...(model.parts
+      ? { parts: model.parts.map((p) => ({ ...p, title: fix(p.title, titleFaces), label: fix(p.label, titleFaces), ...(p.author ? { author: fix(p.author, titleFaces) } : {}) })) }
+      : {}),
     chapters: model.chapters.map((c) => ({ ...c, title: fix(c.title, titleFaces), blocks: blocks(c.blocks), notes: c.notes.map(blocks) })),
   };
 }

@@ -15,7 +15,7 @@
  * into a viewer.
  */
 import { breakParagraph, type FontKey, type Line, type Measurer, type PlacedWord, type TextRun } from "./linebreak";
-import type { Block, BookModel, ModelChapter, ModelImage, Run } from "../book-model";
+import { partOfChapter, type Block, type BookModel, type ModelChapter, type ModelImage, type ModelPart, type Run } from "../book-model";
 import { faceFor } from "./fonts";
 import { kdpMinimumGutterInches, lastPageOfBracket, marginsForPageCount, trimSize, type Margins, type TrimName, type TrimSize } from "./trim";
 
@@ -54,6 +54,10 @@ export type LineRole =
   | "folio"
   | "bookTitle"
   | "bookAuthor"
+  /** An omnibus book's page: "Book 2" above its title (and its author when the books' differ). */
+  | "partLabel"
+  | "partTitle"
+  | "partAuthor"
   | "contentsTitle"
   | "contentsEntry"
   /**
@@ -103,7 +107,8 @@ export interface LaidFigure {
   y: number;
 }
 
-export type PageKind = "title" | "blank" | "contents" | "opening" | "text";
+/** "part": an omnibus book's own title page, on a recto, before its chapters. */
+export type PageKind = "title" | "blank" | "contents" | "part" | "opening" | "text";
 
 export interface LaidPage {
   /** 1-based; also the folio printed on it. Odd numbers are rectos. */
@@ -111,6 +116,8 @@ export interface LaidPage {
   kind: PageKind;
   /** Index into `model.chapters` for a chapter's pages. */
   chapter: number | null;
+  /** In an omnibus: index into `model.parts` for a book's page and its chapters' pages. */
+  part?: number;
   lines: LaidLine[];
   figures: LaidFigure[];
 }
@@ -125,6 +132,8 @@ export interface PrintLayout {
   pages: LaidPage[];
   /** The page each chapter opens on, by chapter index. */
   chapterPages: number[];
+  /** In an omnibus: the page of each book's title page, by part index. */
+  partPages?: number[];
   /** Times the book was laid out before its gutter suited its page count (at most 3). */
   passes: number;
   /** Blank pages added at the end so the page count falls in the bracket of the gutter used. */
@@ -275,7 +284,9 @@ function estimatePages(model: BookModel, metrics: LayoutMetrics, s: Settings): n
   const charWidth = metrics.width(sample, "regular", s.size) / sample.length;
   const lines = (chars * charWidth) / measure + paragraphs * 0.5 + figureLines;
   const perPage = s.slots - 2 - HEAD_GAP - FOOT_GAP;
-  return Math.ceil(lines / perPage + model.chapters.length * 1.25 + 4);
+  // An omnibus's books each add their page and its blank back.
+  const parts = model.parts?.length ?? 0;
+  return Math.ceil(lines / perPage + model.chapters.length * 1.25 + 4 + parts * 2);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -330,21 +341,36 @@ function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings
   }
 
   const chapterPages: number[] = [];
+  const parts = model.parts ?? [];
+  const partPages: number[] = [];
   for (const [index, chapter] of model.chapters.entries()) {
+    for (const [p, part] of parts.entries()) {
+      if (part.start !== index) continue;
+      // An omnibus's book opens on a recto with a page of its own, whose back is left blank.
+      if (pages.length % 2 === 1) addPage("blank", null);
+      partPages.push(pages.length + 1);
+      const page = addPage("part", null);
+      page.part = p;
+      partTitlePage(frame, part, page);
+    }
     if (pages.length % 2 === 1) addPage("blank", null);
     chapterPages.push(pages.length + 1);
+    const part = partOfChapter(model, index);
     const flow = chapterFlow(frame, chapter);
     const opening = openingLines(frame, chapter);
     const placed = paginate(flow, opening.bodySlot, frame);
     placed.forEach((placedLines, i) => {
       const page = addPage(i === 0 ? "opening" : "text", index);
+      if (part !== null) page.part = part;
       const { lines, figures } = takeFigures(frame, placedLines);
       page.lines = i === 0 ? [...opening.lines, ...lines] : lines;
       page.figures = figures;
     });
   }
 
-  if (contents) contents.fill(chapterPages);
+  // The contents list an omnibus's books and chapters in reading order, so their pages interleave too.
+  const entryPages = parts.length === 0 ? chapterPages : model.chapters.flatMap((_, i) => [...parts.flatMap((part, p) => (part.start === i ? [partPages[p]!] : [])), chapterPages[i]!]);
+  if (contents) contents.fill(entryPages);
   for (const page of pages) finishPage(frame, model, page);
   return {
     trim: s.trim,
@@ -354,6 +380,7 @@ function layoutWithMargins(model: BookModel, metrics: LayoutMetrics, s: Settings
     slots: s.slots,
     pages,
     chapterPages,
+    ...(parts.length > 0 ? { partPages } : {}),
     passes: 1,
     paddingPages: 0,
     overfullLines: frame.overfull,
@@ -365,7 +392,9 @@ function finishPage(f: Frame, model: BookModel, page: LaidPage): void {
   const recto = page.number % 2 === 1;
   const left = recto ? f.margins.inside : f.margins.outside;
   const top = f.s.trim.height - f.margins.top;
-  const head = page.kind === "text" ? runningHead(f, recto ? model.title : (model.author ?? model.title)) : null;
+  // In an omnibus the recto's head is the book's title (and a verso without an omnibus author names the book's).
+  const part = page.part === undefined ? null : (model.parts?.[page.part] ?? null);
+  const head = page.kind === "text" ? runningHead(f, recto ? (part?.title ?? model.title) : (model.author ?? part?.author ?? model.title)) : null;
   if (head) page.lines.unshift(head);
   if (page.kind === "text" || page.kind === "opening") {
     page.lines.push(centred(f, "folio", [{ text: String(page.number), font: "regular" }], f.s.size, f.s.slots - 1)[0]!);
@@ -448,6 +477,21 @@ function titlePage(f: Frame, model: BookModel, page: LaidPage): void {
   }
 }
 
+/** An omnibus book's page: its label and title where the title page has the omnibus's, its author below when the books' differ. */
+function partTitlePage(f: Frame, part: ModelPart, page: LaidPage): void {
+  const s = f.s;
+  const labelSize = s.size * BOOK_AUTHOR_SCALE;
+  const label = centred(f, "partLabel", [{ text: part.label, font: "italic" }], labelSize, Math.max(0, Math.round(s.slots * 0.3) - 3), stepFor(s, labelSize));
+  page.lines.push(...label);
+  const size = s.size * BOOK_TITLE_SCALE;
+  const title = centred(f, "partTitle", [{ text: part.title.trim() || "Untitled", font: "regular" }], size, (label.at(-1)?.slot ?? 0) + 3, stepFor(s, size));
+  page.lines.push(...title);
+  if (part.author) {
+    const authorSize = s.size * BOOK_AUTHOR_SCALE;
+    page.lines.push(...centred(f, "partAuthor", [{ text: part.author.trim(), font: "italic" }], authorSize, (title.at(-1)?.slot ?? 0) + 3, stepFor(s, authorSize)));
+  }
+}
+
 /** The chapter's heading as the reader sees it (as the EPUB and text exports name chapters). */
 export function chapterHeading(chapter: ModelChapter): string {
   const title = chapter.title.trim();
@@ -482,9 +526,10 @@ function openingLines(f: Frame, chapter: ModelChapter): { lines: LaidLine[]; bod
 /**
  * The contents: a title at the sink, then one entry per chapter with its page number right-aligned
  * after a row of dot leaders. The dots sit on a fixed pitch measured from the text block's edge, so
- * the leaders of every entry line up in columns.
+ * the leaders of every entry line up in columns. An omnibus lists each book, a blank line above it
+ * (but the first), and its chapters indented under it.
  */
-function contentsPages(f: Frame, model: BookModel): { pages: LaidLine[][]; fill: (pagesByChapter: number[]) => void } {
+function contentsPages(f: Frame, model: BookModel): { pages: LaidLine[][]; fill: (pagesByEntry: number[]) => void } {
   const s = f.s;
   const size = s.size;
   const titleSize = s.size * CHAPTER_TITLE_SCALE;
@@ -493,28 +538,35 @@ function contentsPages(f: Frame, model: BookModel): { pages: LaidLine[][]; fill:
   let page = centred(f, "contentsTitle", [{ text: "Contents", font: "regular" }], titleSize, sinkSlot(s), stepFor(s, titleSize));
   let slot = (page.at(-1)?.slot ?? 0) + 3;
   const lastLines: LaidLine[] = [];
-  for (const chapter of model.chapters) {
-    const broken = breakParagraph([{ text: chapterHeading(chapter), font: "regular" }], f.metrics.measurer(size), {
-      lineWidth: f.measure - numberColumn,
+  const parts = model.parts ?? [];
+  const indent = parts.length === 0 ? 0 : INDENT_EM * size;
+  const entries = model.chapters.flatMap((chapter, i) => [
+    ...parts.filter((part) => part.start === i).map((part) => ({ text: part.title.trim() || "Untitled", left: 0, book: true })),
+    { text: chapterHeading(chapter), left: indent, book: false },
+  ]);
+  for (const [i, entry] of entries.entries()) {
+    const broken = breakParagraph([{ text: entry.text, font: "regular" }], f.metrics.measurer(size), {
+      lineWidth: f.measure - numberColumn - entry.left,
       justify: false,
       hyphenate: null,
     });
-    // An entry is not split over two pages.
-    if (slot + broken.length - 1 > f.lastSlot) {
+    const gap = entry.book && i > 0 ? 1 : 0;
+    // An entry is not split over two pages, and a book's entry brings its first chapter's first line along.
+    if (slot + gap + broken.length - 1 + (entry.book ? 1 : 0) > f.lastSlot) {
       pages.push(page);
       page = [];
       slot = f.firstSlot;
-    }
-    for (const l of broken) page.push(line("contentsEntry", size, slot++, l.words.slice()));
+    } else slot += gap;
+    for (const l of broken) page.push(line("contentsEntry", size, slot++, entry.left === 0 ? l.words.slice() : l.words.map((w) => ({ ...w, x: w.x + entry.left }))));
     lastLines.push(page.at(-1)!);
   }
   pages.push(page);
 
-  const fill = (pagesByChapter: number[]): void => {
+  const fill = (pagesByEntry: number[]): void => {
     const pitch = size * 0.55;
     const dotWidth = f.metrics.width(".", "regular", size);
     lastLines.forEach((l, i) => {
-      const number = String(pagesByChapter[i]);
+      const number = String(pagesByEntry[i]);
       const numberWidth = f.metrics.width(number, "regular", size);
       const numberX = f.measure - numberWidth;
       const textEnd = l.words.reduce((end, w) => Math.max(end, w.x + w.width), 0);

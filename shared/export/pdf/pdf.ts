@@ -17,7 +17,7 @@
  */
 import { zlibSync } from "fflate";
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRawStream, PDFRef, PDFString, type PDFContext } from "pdf-lib";
-import type { Block, BookModel, ModelChapter } from "../book-model";
+import { chapterPlace, partRanges, type Block, type BookModel, type ModelChapter } from "../book-model";
 import { FontSet, findUnencodable, replaceUnencodable, subsetTrueType, UnencodableError, type FontBytes, type FontKey, type ShapedFont, type UnencodableChar } from "./fonts";
 import { createHyphenator } from "./hyphenate";
 import { chapterHeading, layoutBook, type LaidFigure, type LaidLine, type PrintLayout } from "./layout";
@@ -106,7 +106,8 @@ async function embedPictures(doc: PDFDocument, model: BookModel): Promise<{ mode
   const chapters: ModelChapter[] = [];
   for (const [index, chapter] of model.chapters.entries()) {
     const warned = new Set<string>();
-    const where = `chapter ${chapter.number ?? index + 1} "${chapter.title}"`;
+    // In an omnibus the book's title comes first: every book has its chapter 1.
+    const where = chapterPlace(model, index);
     const keep = async (block: Extract<Block, { type: "image" }>): Promise<boolean> => {
       const image = block.image;
       if (!image) return false;
@@ -460,33 +461,65 @@ function toUnicodeCMap(unicode: string[]): string {
 // ---------------------------------------------------------------------------------------------------
 // Bookmarks
 
+/** An outline entry: its title, the 1-based page it opens, and (an omnibus's book) the entries under it. */
+interface OutlineEntry {
+  title: string;
+  page: number;
+  children?: OutlineEntry[];
+}
+
 /**
- * One bookmark per chapter, opening the chapter's first page. pdf-lib has no outline API, so the
- * /Outlines tree (a root and a flat, doubly linked list of items) is built from its low-level objects.
+ * One bookmark per chapter, opening the chapter's first page; in an omnibus one per book, opening its
+ * title page, with its chapters under it (shown open). pdf-lib has no outline API, so the /Outlines tree
+ * (a root and, on each level, a doubly linked list of items) is built from its low-level objects.
  */
 function addOutline(doc: PDFDocument, model: BookModel, layout: PrintLayout, pageRefs: PDFRef[]): void {
   if (model.chapters.length === 0) return;
   const context = doc.context;
   const rootRef = context.nextRef();
-  const itemRefs = model.chapters.map(() => context.nextRef());
-  model.chapters.forEach((chapter, i) => {
-    const page = pageRefs[layout.chapterPages[i]! - 1]!;
-    const item = PDFDict.withContext(context);
-    item.set(PDFName.of("Title"), PDFHexString.fromText(chapterHeading(chapter)));
-    item.set(PDFName.of("Parent"), rootRef);
-    if (i > 0) item.set(PDFName.of("Prev"), itemRefs[i - 1]!);
-    if (i + 1 < itemRefs.length) item.set(PDFName.of("Next"), itemRefs[i + 1]!);
-    const dest = PDFArray.withContext(context);
-    dest.push(page);
-    dest.push(PDFName.of("Fit"));
-    item.set(PDFName.of("Dest"), dest);
-    context.assign(itemRefs[i]!, item);
-  });
+  const chapterEntry = (i: number): OutlineEntry => ({ title: chapterHeading(model.chapters[i]!), page: layout.chapterPages[i]! });
+  const parts = partRanges(model);
+  const entries: OutlineEntry[] =
+    parts.length === 0
+      ? model.chapters.map((_, i) => chapterEntry(i))
+      : parts.map((range) => ({
+          title: range.part.title.trim() || "Untitled",
+          page: layout.partPages![range.index]!,
+          children: model.chapters.slice(range.start, range.end).map((_, j) => chapterEntry(range.start + j)),
+        }));
+  /** Writes one level's items under `parentRef` and returns their refs and how many items are visible. */
+  const level = (list: OutlineEntry[], parentRef: PDFRef): { refs: PDFRef[]; visible: number } => {
+    const itemRefs = list.map(() => context.nextRef());
+    let visible = list.length;
+    list.forEach((entry, i) => {
+      const page = pageRefs[entry.page - 1]!;
+      const item = PDFDict.withContext(context);
+      item.set(PDFName.of("Title"), PDFHexString.fromText(entry.title));
+      item.set(PDFName.of("Parent"), parentRef);
+      if (i > 0) item.set(PDFName.of("Prev"), itemRefs[i - 1]!);
+      if (i + 1 < itemRefs.length) item.set(PDFName.of("Next"), itemRefs[i + 1]!);
+      if (entry.children && entry.children.length > 0) {
+        const children = level(entry.children, itemRefs[i]!);
+        item.set(PDFName.of("First"), children.refs[0]!);
+        item.set(PDFName.of("Last"), children.refs.at(-1)!);
+        // A positive count: the book's entry is open, its chapters shown.
+        item.set(PDFName.of("Count"), PDFNumber.of(children.visible));
+        visible += children.visible;
+      }
+      const dest = PDFArray.withContext(context);
+      dest.push(page);
+      dest.push(PDFName.of("Fit"));
+      item.set(PDFName.of("Dest"), dest);
+      context.assign(itemRefs[i]!, item);
+    });
+    return { refs: itemRefs, visible };
+  };
+  const { refs: itemRefs, visible } = level(entries, rootRef);
   const root = PDFDict.withContext(context);
   root.set(PDFName.of("Type"), PDFName.of("Outlines"));
   root.set(PDFName.of("First"), itemRefs[0]!);
   root.set(PDFName.of("Last"), itemRefs[itemRefs.length - 1]!);
-  root.set(PDFName.of("Count"), PDFNumber.of(itemRefs.length));
+  root.set(PDFName.of("Count"), PDFNumber.of(visible));
   context.assign(rootRef, root);
   doc.catalog.set(PDFName.of("Outlines"), rootRef);
   doc.catalog.set(PDFName.of("PageMode"), PDFName.of("UseOutlines"));

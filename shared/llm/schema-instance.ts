@@ -1,12 +1,34 @@
 /**
- * A minimal JSON value that validates against a JSON Schema: what the fake "model" puts in a forced tool call
- * or a structured-output reply when the test script gives none. It covers the subset that z.toJSONSchema
- * emits and the Messages API accepts (objects, arrays, tuples, enums, consts, unions, $ref/$defs, string
- * formats, numeric bounds). A `pattern` without a known `format` is met only if one of a few candidate
- * strings happens to match; general regex inversion is out of scope for a test double.
+ * A JSON value that validates against a JSON Schema: what a stand-in "model" puts in a forced tool call or a
+ * structured-output reply. Two use it: the fake Anthropic server of the tests (test/fake-anthropic/, a
+ * minimal value when the test script gives none) and the offline simulator (simulated-llm.ts, which picks
+ * plausible values through `choose`). It lives here rather than beside the fake server because the
+ * simulator ships in the product and shared/ may not import test code.
+ *
+ * It covers the subset that z.toJSONSchema emits and the Messages API accepts (objects, arrays, tuples,
+ * enums, consts, unions, $ref/$defs, string formats, numeric bounds). A `pattern` without a known `format`
+ * is met only if one of a few candidate strings happens to match; general regex inversion is out of scope.
  */
 
 type Schema = Record<string, unknown>;
+
+/** Where a value sits: property names and array indexes from the root, e.g. `["beats", 0, "summary"]`. */
+export type InstancePath = readonly (string | number)[];
+
+/**
+ * Values a caller wants at given places instead of the generic ones. Each may return undefined to leave
+ * the place to the generic rule. What they return is fitted to the schema, so a choice can never make the
+ * value invalid: a string to its length bounds (and dropped when it misses a pattern), a count to
+ * minItems/maxItems, a number dropped when it is out of bounds or not an integer where one is needed.
+ */
+export interface InstanceChoices {
+  string?: (path: InstancePath) => string | undefined;
+  /** How many items an array gets (the generic rule gives one). */
+  count?: (path: InstancePath) => number | undefined;
+  number?: (path: InstancePath) => number | undefined;
+  /** Whether an optional property is filled in (the generic rule leaves them all out). */
+  optional?: (path: InstancePath) => boolean;
+}
 
 export interface InstanceOptions {
   /**
@@ -16,6 +38,7 @@ export interface InstanceOptions {
   words?: readonly string[];
   /** For `date`/`date-time` formats. */
   now?: number;
+  choose?: InstanceChoices;
 }
 
 /** Why the generator gave up: a schema it cannot satisfy (e.g. `false`, an empty enum, a `$ref` it cannot resolve). */
@@ -28,7 +51,7 @@ export class UnsatisfiableSchemaError extends Error {
 
 export function instanceOf(schema: unknown, options: InstanceOptions = {}): unknown {
   const generator = new Generator(isSchema(schema) ? schema : {}, options);
-  return generator.value(schema, 0);
+  return generator.value(schema, 0, []);
 }
 
 function isSchema(value: unknown): value is Schema {
@@ -46,13 +69,13 @@ class Generator {
     private readonly options: InstanceOptions,
   ) {}
 
-  value(schema: unknown, depth: number): unknown {
+  value(schema: unknown, depth: number, path: InstancePath): unknown {
     if (schema === true || schema === undefined) return null;
     if (schema === false) throw new UnsatisfiableSchemaError("schema `false` has no instances");
     if (!isSchema(schema)) throw new UnsatisfiableSchemaError(`not a schema: ${JSON.stringify(schema)}`);
     if (depth > MAX_DEPTH * 4) throw new UnsatisfiableSchemaError("schema recursion too deep");
 
-    if (typeof schema.$ref === "string") return this.value(this.resolve(schema.$ref), depth + 1);
+    if (typeof schema.$ref === "string") return this.value(this.resolve(schema.$ref), depth + 1, path);
     if ("const" in schema) return schema.const;
     if (Array.isArray(schema.enum)) {
       if (schema.enum.length === 0) throw new UnsatisfiableSchemaError("empty enum");
@@ -62,23 +85,23 @@ class Generator {
     if (union.length > 0) {
       // A non-null branch shows more of the reply's shape than `null` does; otherwise the first branch.
       const branch = union.find((b) => !(isSchema(b) && b.type === "null")) ?? union[0];
-      return this.value(isSchema(branch) ? { ...withoutKeys(schema, ["anyOf", "oneOf"]), ...branch } : branch, depth + 1);
+      return this.value(isSchema(branch) ? { ...withoutKeys(schema, ["anyOf", "oneOf"]), ...branch } : branch, depth + 1, path);
     }
     if (Array.isArray(schema.allOf)) {
-      return this.value(mergeAll(withoutKeys(schema, ["allOf"]), schema.allOf), depth + 1);
+      return this.value(mergeAll(withoutKeys(schema, ["allOf"]), schema.allOf), depth + 1, path);
     }
 
     switch (this.typeOf(schema)) {
       case "object":
-        return this.object(schema, depth);
+        return this.object(schema, depth, path);
       case "array":
-        return this.array(schema, depth);
+        return this.array(schema, depth, path);
       case "string":
-        return this.string(schema);
+        return this.string(schema, path);
       case "integer":
-        return numberIn(schema, true);
+        return numberIn(schema, true, this.options.choose?.number?.(path));
       case "number":
-        return numberIn(schema, false);
+        return numberIn(schema, false, this.options.choose?.number?.(path));
       case "boolean":
         return false;
       case "null":
@@ -100,51 +123,57 @@ class Generator {
     return undefined;
   }
 
-  private object(schema: Schema, depth: number): Record<string, unknown> {
+  private object(schema: Schema, depth: number, path: InstancePath): Record<string, unknown> {
     const properties = isSchema(schema.properties) ? schema.properties : {};
     const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === "string") : [];
     const result: Record<string, unknown> = {};
     for (const key of required) {
       const propertySchema = key in properties ? properties[key] : isSchema(schema.additionalProperties) ? schema.additionalProperties : true;
-      result[key] = this.value(propertySchema, depth + 1);
+      result[key] = this.value(propertySchema, depth + 1, [...path, key]);
     }
     const minProperties = typeof schema.minProperties === "number" ? schema.minProperties : 0;
+    const wantsOptional = this.options.choose?.optional;
     for (const key of Object.keys(properties)) {
-      if (Object.keys(result).length >= minProperties) break;
-      if (!(key in result)) result[key] = this.value(properties[key], depth + 1);
+      if (key in result) continue;
+      if (Object.keys(result).length < minProperties || wantsOptional?.([...path, key]) === true) {
+        result[key] = this.value(properties[key], depth + 1, [...path, key]);
+      }
     }
     return result;
   }
 
-  private array(schema: Schema, depth: number): unknown[] {
+  private array(schema: Schema, depth: number, path: InstancePath): unknown[] {
     const prefix = Array.isArray(schema.prefixItems) ? (schema.prefixItems as unknown[]) : [];
     const min = typeof schema.minItems === "number" ? schema.minItems : 0;
     const max = typeof schema.maxItems === "number" ? schema.maxItems : Infinity;
     // "Arrays one item" so the reply exercises the item schema, unless the schema forbids it or we are deep in recursion.
-    const wanted = Math.min(max, Math.max(min, prefix.length, depth > MAX_DEPTH ? 0 : 1));
+    const chosen = depth > MAX_DEPTH ? undefined : this.options.choose?.count?.(path);
+    const preferred = chosen !== undefined && Number.isInteger(chosen) && chosen >= 0 ? chosen : depth > MAX_DEPTH ? 0 : 1;
+    const wanted = Math.min(max, Math.max(min, prefix.length, preferred));
     const result: unknown[] = [];
     for (let i = 0; i < wanted; i++) {
       if (i < prefix.length) {
-        result.push(this.value(prefix[i], depth + 1));
+        result.push(this.value(prefix[i], depth + 1, [...path, i]));
       } else if (schema.items === false) {
         break;
       } else {
-        result.push(this.value(schema.items ?? {}, depth + 1));
+        result.push(this.value(schema.items ?? {}, depth + 1, [...path, i]));
       }
     }
     if (result.length < min) throw new UnsatisfiableSchemaError("array cannot reach minItems");
     return result;
   }
 
-  private string(schema: Schema): string {
+  private string(schema: Schema, path: InstancePath): string {
     const min = typeof schema.minLength === "number" ? schema.minLength : 0;
     const max = typeof schema.maxLength === "number" ? schema.maxLength : Infinity;
     const formatted = this.formatted(typeof schema.format === "string" ? schema.format : undefined);
     if (formatted !== undefined) return formatted;
+    const chosen = this.options.choose?.string?.(path);
     const words = this.options.words ?? [];
     const word = words.length > 0 ? (words[this.wordIndex++ % words.length] ?? "example") : "example";
     const pattern = typeof schema.pattern === "string" ? safeRegExp(schema.pattern) : undefined;
-    const candidates = [word, "example", "a", "A", "0", "a1", "example-1", ""];
+    const candidates = [...(chosen !== undefined ? [chosen] : []), word, "example", "a", "A", "0", "a1", "example-1", ""];
     for (const candidate of candidates) {
       const fitted = fitLength(candidate, min, max);
       if (!pattern || pattern.test(fitted)) return fitted;
@@ -233,7 +262,8 @@ function describedBounds(schema: Schema): Record<string, number> {
   return out;
 }
 
-function numberIn(schema: Schema, integer: boolean): number {
+/** The generic number within the schema's bounds, or `chosen` when it is a valid one. */
+function numberIn(schema: Schema, integer: boolean, chosen?: number): number {
   const hints = describedBounds(schema);
   const num = (key: string): number | undefined => (typeof schema[key] === "number" ? schema[key] : hints[key]);
   // Just inside an exclusive bound: the next integer, or a nudge big enough to survive floating point.
@@ -245,9 +275,19 @@ function numberIn(schema: Schema, integer: boolean): number {
   let high = num("maximum");
   const exclusiveHigh = num("exclusiveMaximum");
   if (exclusiveHigh !== undefined && (high === undefined || exclusiveHigh <= high)) high = inside(exclusiveHigh, -1);
+  const multipleOf = num("multipleOf");
+  if (
+    chosen !== undefined &&
+    Number.isFinite(chosen) &&
+    (!integer || Number.isInteger(chosen)) &&
+    (low === undefined || chosen >= low) &&
+    (high === undefined || chosen <= high) &&
+    (multipleOf === undefined || multipleOf <= 0 || Number.isInteger(chosen / multipleOf))
+  ) {
+    return chosen;
+  }
   let value = low !== undefined ? low : high !== undefined && high < 0 ? high : 0;
   if (integer) value = Math.ceil(value);
-  const multipleOf = num("multipleOf");
   if (multipleOf !== undefined && multipleOf > 0) value = Math.ceil(value / multipleOf) * multipleOf;
   if (high !== undefined && value > high) throw new UnsatisfiableSchemaError("no number within bounds");
   return value;

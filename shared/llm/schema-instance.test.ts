@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { describe, expect, it } from "vitest";
-import { briefSchema, charactersSchema, continuityReportSchema, findingSchema, timelineSchema } from "../../shared/agents/schemas";
+import { briefSchema, charactersSchema, continuityReportSchema, findingSchema, timelineSchema } from "../agents/schemas";
 import { instanceOf, UnsatisfiableSchemaError } from "./schema-instance";
 
 /** Generate from the JSON Schema that would be sent to the API, then validate with the zod schema it came from. */
@@ -92,5 +92,34 @@ describe("instanceOf", () => {
     expect(() => instanceOf({ $ref: "https://example.com/schema" })).toThrow(UnsatisfiableSchemaError);
     expect(() => instanceOf({ enum: [] })).toThrow(UnsatisfiableSchemaError);
     expect(() => instanceOf({ type: "array", items: false, minItems: 1 })).toThrow(UnsatisfiableSchemaError);
+  });
+
+  it("takes the caller's choices by path, fitted to the schema so they never make the value invalid", () => {
+    const schema = z.object({
+      title: z.string().optional(),
+      name: z.string().min(3).max(5),
+      code: z.string().regex(/^[a-z]+$/),
+      tags: z.array(z.string()).max(2),
+      beats: z.array(z.object({ order: z.number().int().min(0), note: z.string() })).min(1),
+      score: z.number().max(10),
+    });
+    const value = schema.parse(
+      instanceOf(z.toJSONSchema(schema), {
+        choose: {
+          string: (path) => (path[0] === "name" ? "Mara Quill" : path[0] === "code" ? "NOT LOWER" : path.join(".")),
+          count: (path) => (path[0] === "tags" ? 4 : path[0] === "beats" ? 3 : undefined),
+          number: (path) => (path[0] === "score" ? 11 : path[2] === "order" ? Number(path[1]) : undefined),
+          optional: (path) => path[0] === "title",
+        },
+      }),
+    );
+    expect(value).toEqual({
+      title: "title",
+      name: "Mara ", // cut to maxLength
+      code: "example", // the choice missed the pattern, so the generic value stands
+      tags: ["tags.0", "tags.1"], // four asked for, two allowed
+      beats: [0, 1, 2].map((i) => ({ order: i, note: `beats.${i}.note` })),
+      score: 0, // eleven is out of bounds
+    });
   });
 });
