@@ -129,7 +129,7 @@ export function readPrompt(request: Pick<LlmRequest, "system" | "messages">): Pr
 
   // The story bible and the outline are the writer's notes and have headings of their own.
   const bible = section(system, "## Story bible", ["## Outline"]);
-  const outline = section(system, "## Outline", ["## Earlier books in the series", "## Codex"]);
+  const outline = section(system, "## Outline", ["## Codex"]);
   const outlineLine = new RegExp(`^\\s*${chapter}[.)]\\s+(.+)$`, "m").exec(outline)?.[1];
   const [title, gist] = outlineLine ? outlineLine.split(/\s+[—–]\s+|\s+-\s+/, 2) : [];
   const targetWords = typeof brief?.targetWords === "number" ? brief.targetWords : undefined;
