@@ -347,6 +347,15 @@ describe("Show revisions with the companion", () => {
     expect(companion.listRevisions).toHaveBeenCalledTimes(2);
   });
 
+  it("shows the vault's revisions (AI drafts, revisions saved while it was away) on request", async () => {
+    const companion = fakeCompanion();
+    const { app, plugin } = await setUp(() => companion);
+    const modal = await openModal(app, plugin);
+    press(content(modal), "Show the vault's revisions");
+    await vi.waitFor(() => expect(content(modal).findAll("p").map((p) => p.getText())).toEqual(["Newest first. The chapter has 5 words now."]));
+    expect(descriptions(modal)).toEqual(["AI draft · 9 words, 4 more than now", "Before an AI write · 3 words, 2 fewer than now"]);
+  });
+
   it("says why in one line and lists the vault's revisions when the companion does not answer", async () => {
     const companion = fakeCompanion({
       health: () => Promise.reject(new CompanionError("the companion is not running at http://127.0.0.1:27125; start it", null)),

@@ -287,15 +287,27 @@ export class RevisionsModal extends Modal {
     }
   }
 
+  /**
+   * The vault keeps what the companion never sees: each AI draft as it came, and the revisions saved while
+   * the companion was away. One button shows them, so the companion's list hides nothing.
+   */
+  private vaultRevisionsButton(el: HTMLElement): void {
+    new Setting(el).setDesc("AI drafts, and revisions saved while the companion was not running, are kept in the vault.").addButton((b) =>
+      b.setButtonText("Show the vault's revisions").onClick(() => void this.drawVault(++this.generation, null)),
+    );
+  }
+
   /** The companion's revisions, newest first, each with Compare (a word diff against now) and Restore. */
   private drawCompanion(client: CompanionRevisions, list: RevisionSummary[]): void {
     const el = this.contentEl;
     el.empty();
     if (list.length === 0) {
       el.createEl("p", { cls: "bookwright-muted", text: "The companion has no revisions of this chapter yet. It keeps one whenever the chapter is saved." });
+      this.vaultRevisionsButton(el);
       return;
     }
     el.createEl("p", { cls: "bookwright-muted", text: "Revisions kept by the companion, newest first." });
+    this.vaultRevisionsButton(el);
     const items = el.createDiv({ cls: "bookwright-revision-list" });
     // The companion gives the first revision of a note a delta of 0; with the whole list here, that one has
     // no revision before it to be "as many as".
