@@ -62,8 +62,10 @@ describe("bookwright series", () => {
     const { out } = await runSeries(series, "--character", "Wickham");
     expect(out.split("\n")[0]).toMatch(/^Wickham in Netherfield: \d+ chapters$/);
     expect(out).toContain("  book 3 (Pemberley), chapter 1: ");
-    const json = JSON.parse((await runSeries(series, "--character", "Darcy", "--json")).out) as { position: number }[];
-    expect(new Set(json.map((a) => a.position))).toEqual(new Set([1, 2, 3]));
+    const json = JSON.parse((await runSeries(series, "--character", "Darcy", "--json")).out) as { appearances: { position: number }[]; stateByBook: { status?: string }[] };
+    expect(new Set(json.appearances.map((a) => a.position))).toEqual(new Set([1, 2, 3]));
+    expect(json.stateByBook.map((b) => b.status)).toEqual(["proud", "proud", "proud"]);
+    expect((await runSeries(series, "--character", "Elizabeth")).out).toContain("  at the end of book 2 (The Letter): at Longbourn");
   });
 
   it("names the notes behind each problem, and says when the folder is no series", async () => {

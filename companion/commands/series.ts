@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../shared/book/diagnostics";
 import { loadSeries } from "../../shared/series/series";
-import { characterAppearances, formatSeriesStats, seriesStats } from "../../shared/series/series-stats";
+import { characterAppearances, characterStateByBook, formatSeriesStats, seriesStats } from "../../shared/series/series-stats";
 import { NodeVault } from "../vault/node-vault";
 import { locateBook } from "./book-location";
 
@@ -27,11 +27,18 @@ export function registerSeriesCommand(program: Command): void {
         const diagnostics = [...series.diagnostics, ...series.books.flatMap((b) => b.book.diagnostics)];
         if (options.character !== undefined) {
           const found = characterAppearances(series, options.character);
-          if (options.json) console.log(JSON.stringify(found, null, 2));
+          const states = characterStateByBook(series, options.character);
+          if (options.json) console.log(JSON.stringify({ appearances: found, stateByBook: states }, null, 2));
           else if (found.length === 0) console.log(`${options.character} appears in no chapter of ${series.meta.title} (looked in chapters' 'characters' and character notes' 'appearances')`);
           else {
             console.log(`${options.character} in ${series.meta.title}: ${found.length} chapter${found.length === 1 ? "" : "s"}`);
             for (const a of found) console.log(`  book ${a.position} (${a.book}), chapter ${a.chapter}${a.chapterTitle ? `: ${a.chapterTitle}` : ""}${a.role ? ` — ${a.role}` : ""}`);
+          }
+          if (!options.json) {
+            for (const st of states) {
+              const at = [st.status, st.location ? `at ${st.location}` : undefined].filter(Boolean).join(", ");
+              if (at) console.log(`  at the end of book ${st.position} (${st.book}): ${at}`);
+            }
           }
           return;
         }

@@ -89,6 +89,8 @@ describe("renderSeriesDashboard", () => {
     expect(el.find(".bookwright-series-appearances-title")?.getText()).toBe("Where does Elizabeth Bennet appear?");
     expect(el.find(".bookwright-series-appearances-summary")?.getText()).toBe("5 chapters in 3 books");
     expect(texts(el, ".bookwright-series-appearance-book-title")).toEqual(["1. First Impressions", "2. The Letter", "3. Pemberley"]);
+    // Her state as each book leaves her, carried forward from the series note's changes.
+    expect(texts(el, ".bookwright-series-appearance-state")).toEqual(Array(3).fill("At the end of this book: at Longbourn"));
     const links = el.findAll(".bookwright-series-appearance .bookwright-series-link") as HTMLButtonElement[];
     expect(links.map((l) => l.getText())).toEqual(["Chapter 1: The ball", "Chapter 3: A story", "Chapter 1: The proposal", "Chapter 1: Pemberley", "Chapter 3: Autumn"]);
     links[2]!.click();

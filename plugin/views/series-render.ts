@@ -10,7 +10,7 @@
 import { formatDiagnostic, type Diagnostic } from "../../shared/book/diagnostics";
 import { CHAPTER_STATUSES, type BookStatus } from "../../shared/book/schemas";
 import type { SeriesInfo } from "../../shared/series/series";
-import { characterAppearances, type ContinuityCounts, type SeriesBookStats, type SeriesCharacter, type SeriesStats } from "../../shared/series/series-stats";
+import { characterAppearances, characterStateByBook, type ContinuityCounts, type SeriesBookStats, type SeriesCharacter, type SeriesStats } from "../../shared/series/series-stats";
 import { baseName, isInFolder } from "../../shared/vault/vault-files";
 import { bar, CONTINUITY_MARKS, STATUS_WORDS, statusClass } from "./dashboard-render";
 
@@ -290,6 +290,7 @@ function renderAppearances(panel: HTMLElement, series: SeriesInfo, character: Se
   }
   panel.createEl("h4", { cls: "bookwright-series-appearances-title", text: `Where does ${character.name} appear?` });
   const found = characterAppearances(series, character.name);
+  const states = characterStateByBook(series, character.name);
   const books = [...new Set(found.map((a) => a.position))];
   panel.createDiv({
     cls: "bookwright-series-appearances-summary bookwright-muted",
@@ -299,6 +300,9 @@ function renderAppearances(panel: HTMLElement, series: SeriesInfo, character: Se
     const inBook = found.filter((a) => a.position === position);
     const group = panel.createDiv({ cls: "bookwright-series-appearance-book" });
     group.createEl("h5", { cls: "bookwright-series-appearance-book-title", text: `${position}. ${inBook[0]!.book}` });
+    const state = states.find((st) => st.position === position);
+    const at = [state?.status, state?.location ? `at ${state.location}` : undefined].filter((x): x is string => x !== undefined);
+    if (at.length) group.createDiv({ cls: "bookwright-series-appearance-state bookwright-muted", text: `At the end of this book: ${at.join(", ")}` });
     const list = group.createEl("ul", { cls: "bookwright-series-appearance-list" });
     for (const a of inBook) {
       const item = list.createEl("li", { cls: "bookwright-series-appearance" });

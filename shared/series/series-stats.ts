@@ -206,6 +206,60 @@ export function characterAppearances(series: SeriesInfo, name: string): Characte
   return [...found.values()].sort((a, b) => a.position - b.position || a.chapter - b.chapter);
 }
 
+export interface CharacterBookState {
+  position: number;
+  book: string;
+  /** As of the end of this book: the latest status and whereabouts recorded in it or an earlier book. */
+  status?: string;
+  location?: string;
+  /** What this book changed, in chapter order (`changes` entries of kind trait, arc, status, location, knowledge). */
+  changes: { chapter: number; kind: string; value: string }[];
+}
+
+/**
+ * The character's state as of the end of each book that recorded anything about them: status and
+ * whereabouts carried forward from book to book, and what each book changed. Read from the series-wide
+ * note's `changes` (tagged with their book) and each book's own note of the character.
+ */
+export function characterStateByBook(series: SeriesInfo, name: string): CharacterBookState[] {
+  const wanted = names({ name: linkTarget(name), aliases: [] });
+  const mine = characterNotes(series).filter((n) => names(n).some((k) => wanted.includes(k)));
+  const out: CharacterBookState[] = [];
+  let status: string | undefined;
+  let location: string | undefined;
+  for (const { book, position } of series.books) {
+    const changes: CharacterBookState["changes"] = [];
+    for (const note of mine) {
+      if (note.book !== undefined && note.book !== book) continue;
+      for (const change of changesOf(note.meta)) {
+        if (note.book === undefined && (change.book === undefined || !namesBook(linkTarget(change.book), book))) continue;
+        changes.push({ chapter: change.chapter, kind: change.kind, value: change.value });
+      }
+    }
+    changes.sort((a, b) => a.chapter - b.chapter);
+    for (const change of changes) {
+      if (change.kind === "status") status = change.value;
+      if (change.kind === "location") location = change.value;
+    }
+    if (changes.length === 0 && status === undefined && location === undefined) continue;
+    out.push({ position, book: book.meta.title, ...(status ? { status } : {}), ...(location ? { location } : {}), changes });
+  }
+  return out;
+}
+
+function changesOf(meta: CharacterMeta | null): { chapter: number; kind: string; value: string; book?: string }[] {
+  const value = (meta as Record<string, unknown> | null)?.changes;
+  if (!Array.isArray(value)) return [];
+  const out: { chapter: number; kind: string; value: string; book?: string }[] = [];
+  for (const item of value) {
+    if (typeof item !== "object" || item === null) continue;
+    const { chapter, kind, value: v, book } = item as Record<string, unknown>;
+    if (typeof chapter !== "number" || typeof kind !== "string" || typeof v !== "string") continue;
+    out.push({ chapter, kind, value: v, ...(typeof book === "string" ? { book } : {}) });
+  }
+  return out;
+}
+
 /** A character note's `appearances`, read leniently (entries without a chapter number are skipped). */
 function appearancesOf(meta: CharacterMeta | null): { chapter: number; book?: string; role?: string; state?: string }[] {
   const value = (meta as Record<string, unknown> | null)?.appearances;

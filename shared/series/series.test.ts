@@ -7,7 +7,7 @@ import { MemoryVault } from "../testing/memory-vault";
 import { TRILOGY_BOOKS, TRILOGY_FOLDER, trilogyFiles } from "../testing/series-fixture";
 import { joinSeries, leaveSeries, promoteCharacter } from "./membership";
 import { isSeriesFolder, linkTarget, loadSeries, scanSeries, seriesOfBook } from "./series";
-import { characterAppearances, formatSeriesStats, seriesStats } from "./series-stats";
+import { characterAppearances, characterStateByBook, formatSeriesStats, seriesStats } from "./series-stats";
 
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 let chapters: ImportedChapter[];
@@ -96,6 +96,27 @@ describe("the corpus trilogy", () => {
     // Book 3's note records chapter 1 although the chapter does not name him: both sources count.
     expect(wickham.find((a) => a.position === 3 && a.chapter === 1)).toMatchObject({ role: "mentioned", state: "charming" });
     expect(characterAppearances(s, "Nobody")).toEqual([]);
+  });
+});
+
+describe("a character's state as of the end of each book", () => {
+  it("carries status and whereabouts forward, book by book, from the series note and the books' own notes", async () => {
+    const vault = trilogy();
+    // Book 3's own note of Wickham records a change of its own; the series note's entries name their book.
+    vault.seed({
+      [`${TRILOGY_FOLDER}/${TRILOGY_BOOKS[2]}/Characters/George Wickham.md`]: "---\nbookwright: character\nname: George Wickham\naliases: [Wickham]\nchanges:\n  - {chapter: 4, kind: location, value: Newcastle}\n  - {chapter: 2, kind: status, value: married}\n---\n",
+    });
+    const s = await loadSeries(vault, TRILOGY_FOLDER);
+    expect(characterStateByBook(s, "Elizabeth Bennet")).toEqual([
+      { position: 1, book: "First Impressions", location: "Longbourn", changes: [{ chapter: 3, kind: "trait", value: "quick to judge" }, { chapter: 10, kind: "location", value: "Longbourn" }] },
+      { position: 2, book: "The Letter", location: "Longbourn", changes: [] },
+      { position: 3, book: "Pemberley", location: "Longbourn", changes: [] },
+    ]);
+    expect(characterStateByBook(s, "Darcy").map((b) => b.status)).toEqual(["proud", "proud", "proud"]);
+    expect(characterStateByBook(s, "Wickham")).toEqual([
+      { position: 3, book: "Pemberley", status: "married", location: "Newcastle", changes: [{ chapter: 2, kind: "status", value: "married" }, { chapter: 4, kind: "location", value: "Newcastle" }] },
+    ]);
+    expect(characterStateByBook(s, "Nobody")).toEqual([]);
   });
 });
 
