@@ -3,12 +3,11 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promis
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { strFromU8, unzipSync } from "fflate";
 import { ebGaramondFolder } from "../export/default-fonts";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadBook } from "../../shared/book/scan";
 import { WordCounter } from "../../shared/book/words";
 import { buildBookModel } from "../../shared/export/book-model";
@@ -17,29 +16,12 @@ import { writeExport } from "../../shared/export/write-export";
 import { importManuscript, writeBookFolder } from "../../shared/import/import-manuscript";
 import { MemoryVault } from "../../shared/testing/memory-vault";
 import { registerExportCommand } from "./export";
+import { runCommand } from "../../test/run-command";
 
 const run = promisify(execFile);
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 
-/** Runs `bookwright export …` in-process and returns what it printed and the exit code it set. */
-async function runExport(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((text: string) => void out.push(text));
-  const error = vi.spyOn(console, "error").mockImplementation((text: string) => void err.push(text));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const program = new Command("bookwright").exitOverride();
-    registerExportCommand(program);
-    await program.parseAsync(["export", ...args], { from: "user" });
-    return { out: out.join("\n"), err: err.join("\n"), exitCode: process.exitCode as number | undefined };
-  } finally {
-    process.exitCode = before;
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const runExport = (...args: string[]) => runCommand(registerExportCommand, ["export", ...args]);
 
 describe("bookwright export", () => {
   let temp: string;

@@ -3,32 +3,15 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importManuscript } from "../../shared/import/import-manuscript";
 import { TRILOGY_FOLDER, trilogyFiles } from "../../shared/testing/series-fixture";
 import { registerSeriesCommand } from "./series";
+import { runCommand } from "../../test/run-command";
 
 const corpusPath = fileURLToPath(new URL("../../../shared/corpus/pride-and-prejudice.gutenberg-1342.txt", import.meta.url));
 
-async function runSeries(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((text: string) => void out.push(text));
-  const error = vi.spyOn(console, "error").mockImplementation((text: string) => void err.push(text));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const program = new Command("bookwright").exitOverride();
-    registerSeriesCommand(program);
-    await program.parseAsync(["series", ...args], { from: "user" });
-    return { out: out.join("\n"), err: err.join("\n"), exitCode: process.exitCode as number | undefined };
-  } finally {
-    process.exitCode = before;
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const runSeries = (...args: string[]) => runCommand(registerSeriesCommand, ["series", ...args]);
 
 describe("bookwright series", () => {
   let temp: string;

@@ -2,31 +2,13 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registerStatsCommand } from "./stats";
+import { runCommand } from "../../test/run-command";
 
 const demoBook = fileURLToPath(new URL("../../demo/vault/The Lighthouse Keeper", import.meta.url));
 
-/** Runs `bookwright stats …` in-process and returns what it printed and the exit code it set. */
-async function runStats(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((text: string) => void out.push(text));
-  const error = vi.spyOn(console, "error").mockImplementation((text: string) => void err.push(text));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const program = new Command("bookwright").exitOverride();
-    registerStatsCommand(program);
-    await program.parseAsync(["stats", ...args], { from: "user" });
-    return { out: out.join("\n"), err: err.join("\n"), exitCode: process.exitCode as number | undefined };
-  } finally {
-    process.exitCode = before;
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const runStats = (...args: string[]) => runCommand(registerStatsCommand, ["stats", ...args]);
 
 describe("bookwright stats", () => {
   let temp: string;
