@@ -162,27 +162,23 @@ export function registerSeriesCommands(plugin: Plugin, deps: SeriesCommandDeps):
     return file ? bookFolderOf(app, file) : null;
   };
 
-  plugin.addCommand({
-    id: "move-book-into-series",
-    name: "Move book into series…",
-    checkCallback: (checking) => {
-      const folder = activeBook();
-      if (folder === null) return false;
-      if (!checking) void chooseSeries(app, deps.vault, folder);
-      return true;
-    },
-  });
-
-  plugin.addCommand({
-    id: "move-book-out-of-series",
-    name: "Move book out of series",
-    checkCallback: (checking) => {
-      const folder = activeBook();
-      if (folder === null) return false;
-      if (!checking) void confirmLeave(app, deps.vault, folder);
-      return true;
-    },
-  });
+  // The two moves are offered while the open note belongs to a book, and differ only in what they open.
+  const moves = [
+    { id: "move-book-into-series", name: "Move book into series…", run: chooseSeries },
+    { id: "move-book-out-of-series", name: "Move book out of series", run: confirmLeave },
+  ];
+  for (const { id, name, run } of moves) {
+    plugin.addCommand({
+      id,
+      name,
+      checkCallback: (checking) => {
+        const folder = activeBook();
+        if (folder === null) return false;
+        if (!checking) void run(app, deps.vault, folder);
+        return true;
+      },
+    });
+  }
 
   plugin.addCommand({
     id: "promote-character-to-series",
