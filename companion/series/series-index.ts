@@ -14,10 +14,9 @@
 import { createHash } from "node:crypto";
 import { clearTimeout, setTimeout } from "node:timers";
 import type { Diagnostic } from "../../shared/book/diagnostics";
-import type { CharacterMeta } from "../../shared/book/schemas";
 import type { SeriesIndexAppearance, SeriesWarning } from "../../shared/companion-api/series-api";
 import { linkTarget, scanSeries, type SeriesInfo } from "../../shared/series/series";
-import { characterAppearances, seriesStats } from "../../shared/series/series-stats";
+import { characterAppearances, namesOfCharacter, seriesStats } from "../../shared/series/series-stats";
 import { baseName, isInFolder, type VaultFiles } from "../../shared/vault/vault-files";
 import type { SqliteDatabase } from "../db/database";
 import { SeriesIndexStore, type CharacterRecord, type SeriesRecord } from "./series-index-store";
@@ -204,30 +203,6 @@ function describeError(error: unknown): string {
 
 // ---- From a scanned series to the rows of the index ----
 
-const keysOf = (name: string, aliases: readonly string[]): string[] => [name, ...aliases].map((n) => n.trim().toLowerCase()).filter(Boolean);
-
-/** A character note's name as seriesCharacters reads it: its `name`, else the note's file name. */
-const nameOf = (path: string, meta: CharacterMeta | null): string => meta?.name?.trim() || baseName(path).replace(/\.md$/i, "");
-
-/**
- * Every name `name` reaches through character notes that share one (as characterAppearances grows its
- * set): a lookup by any of them finds the same chapters.
- */
-function namesReached(series: SeriesInfo, name: string): Set<string> {
-  const notes = [...series.characters, ...series.books.flatMap((b) => b.book.characters)].map((n) => keysOf(nameOf(n.path, n.meta), n.meta?.aliases ?? []));
-  const wanted = new Set([linkTarget(name).toLowerCase()]);
-  for (let grown = true; grown; ) {
-    grown = false;
-    for (const keys of notes) {
-      if (keys.some((k) => wanted.has(k)) && keys.some((k) => !wanted.has(k))) {
-        for (const k of keys) wanted.add(k);
-        grown = true;
-      }
-    }
-  }
-  return wanted;
-}
-
 /** The index keeps whole numbers of chapters only; a YAML `.nan` or `.inf` chapter names no chapter. */
 const storable = (appearances: SeriesIndexAppearance[]): SeriesIndexAppearance[] => appearances.filter((a) => Number.isFinite(a.chapter));
 
@@ -239,7 +214,7 @@ function seriesRecord(series: SeriesInfo, scanDiagnostics: readonly Diagnostic[]
     aliases: c.aliases,
     path: c.path,
     seriesWide: c.seriesWide,
-    names: [...namesReached(series, c.name)],
+    names: [...namesOfCharacter(series, c.name)],
     appearances: storable(characterAppearances(series, c.name)),
   }));
 

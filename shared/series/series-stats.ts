@@ -149,14 +149,11 @@ export function seriesCharacters(series: SeriesInfo): Omit<SeriesCharacter, "boo
 }
 
 /**
- * Every chapter across the series where the character named `name` (or one of its aliases, or any
- * name of a note that shares one) appears, in series order: from the chapters' `characters` keys and
- * from the character notes' `appearances` (series-wide notes say which book with `book`).
+ * Every name (lower-cased) the character called `name` goes by across the series: grown through the
+ * character notes that share one, so "Mara" also finds notes that call her "Captain Vell".
  */
-export function characterAppearances(series: SeriesInfo, name: string): CharacterAppearance[] {
+export function namesOfCharacter(series: SeriesInfo, name: string, notes: CharacterNote[] = characterNotes(series)): Set<string> {
   const wanted = new Set([linkTarget(name).toLowerCase()]);
-  const notes = characterNotes(series);
-  // Grow the set of names through notes that share one, so "Mara" finds notes that call her "Captain Vell".
   for (let grown = true; grown; ) {
     grown = false;
     for (const note of notes) {
@@ -167,6 +164,17 @@ export function characterAppearances(series: SeriesInfo, name: string): Characte
       }
     }
   }
+  return wanted;
+}
+
+/**
+ * Every chapter across the series where the character named `name` (or one of its aliases, or any
+ * name of a note that shares one) appears, in series order: from the chapters' `characters` keys and
+ * from the character notes' `appearances` (series-wide notes say which book with `book`).
+ */
+export function characterAppearances(series: SeriesInfo, name: string): CharacterAppearance[] {
+  const notes = characterNotes(series);
+  const wanted = namesOfCharacter(series, name, notes);
   const mine = notes.filter((n) => names(n).some((k) => wanted.has(k)));
   const found = new Map<string, CharacterAppearance>();
   for (const { book, position } of series.books) {
