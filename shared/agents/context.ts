@@ -68,6 +68,8 @@ export interface ContextInput {
   /** Summaries of whole acts, written when an act's chapter summaries outgrow the budget. */
   actSummaries?: Record<string, string>;
   previousChapterText?: string;
+  /** What the previous text is, when it is not chapter − 1 of this book (a series book's chapter 1 reads the book before's ending). */
+  previousChapterLabel?: string;
   brief?: Brief;
   /** Characters present (from the brief, or found in the chapter). */
   charactersPresent: string[];
@@ -126,7 +128,7 @@ export function buildContext(input: ContextInput): BuiltContext {
     parts.push(`## Timeline so far\n${lastTokens(input.timelineSoFar, budget.summaryTokens)}`);
   }
   if (input.previousChapterText && (input.agent === "writer" || input.agent === "architect" || input.agent === "continuity")) {
-    parts.push(`## How chapter ${input.chapter - 1} ends\n${tailWords(input.previousChapterText, budget.tailWords)}`);
+    parts.push(`## How ${input.previousChapterLabel ?? `chapter ${input.chapter - 1}`} ends\n${tailWords(input.previousChapterText, budget.tailWords)}`);
   }
   if (input.brief) parts.push(`## Brief for chapter ${input.chapter}\n${JSON.stringify(input.brief, null, 2)}`);
   if (input.chapterText !== undefined) parts.push(`## Chapter ${input.chapter}\n${input.chapterText}`);

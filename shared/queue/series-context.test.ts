@@ -213,6 +213,21 @@ describe("a book of a series against the fake server", () => {
     expect(ratios.continuity).toBeLessThanOrEqual(1.3);
   });
 
+  it("lets book 2's first chapter read how book 1 ends, and leaves chapter 2 with its own chapter 1", async () => {
+    const vault = await trilogy();
+    const [writer1] = await runJobs(vault, SECOND, 1, ["brief"]);
+    const prompt = promptOf(writer1!);
+    const last = trilogyParts(chapters)[0]!.length;
+    expect(prompt).toContain(`## How book 1 (${TRILOGY_BOOKS[0]}), chapter ${last} ends`);
+    const ending = trilogyParts(chapters)[0]!.at(-1)!.text.trim().split(/\s+/).slice(-12).join(" ");
+    expect(prompt.replace(/\s+/g, " ")).toContain(ending);
+    const [writer2] = await runJobs(vault, SECOND, 2, ["brief"]);
+    expect(promptOf(writer2!)).toContain("## How chapter 1 ends");
+    // Book 1's chapter 1 has nothing before it.
+    const [first] = await runJobs(vault, FIRST, 1, ["brief"]);
+    expect(promptOf(first!)).not.toMatch(/## How .* ends/);
+  });
+
   it("reports a contradiction of book 1 in book 3's report, citing book 1, chapter 12", async () => {
     const vault = await trilogy();
     await runJobs(vault, THIRD, 10, ["continuity"], true);

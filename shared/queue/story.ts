@@ -216,6 +216,23 @@ export async function chapterBody(vault: VaultFiles, story: Story, chapter: numb
   return info ? bodyOf(await vault.read(info.path)).trim() : "";
 }
 
+/**
+ * The prose before chapter `chapter`, for "how the previous chapter ends": chapter − 1's, or, for the first
+ * chapter of a series book after the first, the last chapter of the book before (with a label naming it,
+ * since chapter numbers restart in each book). A standalone book's chapter 1 has none.
+ */
+export async function textBefore(vault: VaultFiles, story: Story, chapter: number): Promise<{ text: string; label?: string }> {
+  const own = await chapterBody(vault, story, chapter - 1);
+  const first = story.info.chapters.find((c) => c.number !== null)?.number ?? null;
+  const series = story.series;
+  if (own !== "" || series === undefined || first === null || chapter > first) return { text: own };
+  const before = series.info.books.filter((b) => b.position < series.member.position).at(-1);
+  const last = before?.book.chapters.filter((c) => c.number !== null).at(-1);
+  if (!before || !last) return { text: own };
+  const text = bodyOf(await vault.read(last.path)).trim();
+  return text === "" ? { text: own } : { text, label: `book ${before.position} (${before.book.meta.title}), chapter ${last.number}` };
+}
+
 /** The brief note of `chapter`: the one whose `chapter` key says so. */
 export function briefPath(story: Story, chapter: number): string | undefined {
   return story.info.notes.find((n) => n.kind === "brief" && (n.meta as { chapter?: unknown } | null)?.chapter === chapter)?.path;
