@@ -29,7 +29,7 @@ import type { Job, JobKind } from "./jobs";
 import type { Revisions } from "./revisions";
 import type { ExecuteContext, ExecuteResult, JobExecutor } from "./runner";
 import { applyChapterText, bodyHash, bodyOf } from "./safe-write";
-import { briefPath, canRewrite, chapterBody, chapterInfo, readStory, reportPath, textBefore, timelineSoFar, type Story } from "./story";
+import { briefPath, canRewrite, chapterBody, chapterInfo, contextBefore, readStory, reportPath, timelineSoFar, type Story } from "./story";
 
 /** Something the writer should be told that is not a failure (DESIGN.md §4: "and the writer is told"). */
 export interface ExecutorNotice {
@@ -128,15 +128,13 @@ export class AgentExecutor implements JobExecutor {
       context.onProgress({ stage: label });
     };
     const n = job.chapter;
-    const before = await textBefore(vault, story, n);
     const base: Omit<ContextInput, "agent" | "charactersPresent"> = {
       book: story.material,
       codex: story.codex,
       batchStart: this.options.batchStart,
       chapter: n,
       summaries: story.summaries,
-      previousChapterText: before.text,
-      ...(before.label ? { previousChapterLabel: before.label } : {}),
+      ...(await contextBefore(vault, story, n)),
       timelineSoFar: timelineSoFar(story, n),
     };
 

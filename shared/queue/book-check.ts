@@ -22,7 +22,7 @@ import { AgentExecutor, bookChecks } from "./agent-executor";
 import { overallWith } from "./book-notes";
 import { idempotencyKey, type Job } from "./jobs";
 import type { Revisions } from "./revisions";
-import { canRewrite, chapterBody, chapterInfo, readStory, timelineSoFar, type Story } from "./story";
+import { canRewrite, chapterBody, chapterInfo, contextBefore, readStory, timelineSoFar, type Story } from "./story";
 
 export interface BookCheckOptions {
   vault: VaultFiles;
@@ -118,7 +118,7 @@ export async function checkBook(options: BookCheckOptions): Promise<BookCheckRes
           batchStart: 1,
           chapter: n,
           summaries: story.summaries,
-          previousChapterText: await chapterBody(vault, story, n - 1),
+          ...(await contextBefore(vault, story, n)),
           timelineSoFar: timelineSoFar(story, n),
           chapterText: text,
           charactersPresent: story.codex.filter((c) => [c.name, ...c.aliases].some((name) => name && text.includes(name))).map((c) => c.name),

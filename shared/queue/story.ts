@@ -233,6 +233,12 @@ export async function textBefore(vault: VaultFiles, story: Story, chapter: numbe
   return text === "" ? { text: own } : { text, label: `book ${before.position} (${before.book.meta.title}), chapter ${last.number}` };
 }
 
+/** {@link textBefore} as the context builder's keys: `previousChapterText`, and its label when it has one. */
+export async function contextBefore(vault: VaultFiles, story: Story, chapter: number): Promise<{ previousChapterText: string; previousChapterLabel?: string }> {
+  const before = await textBefore(vault, story, chapter);
+  return { previousChapterText: before.text, ...(before.label ? { previousChapterLabel: before.label } : {}) };
+}
+
 /** The brief note of `chapter`: the one whose `chapter` key says so. */
 export function briefPath(story: Story, chapter: number): string | undefined {
   return story.info.notes.find((n) => n.kind === "brief" && (n.meta as { chapter?: unknown } | null)?.chapter === chapter)?.path;
