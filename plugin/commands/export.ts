@@ -301,21 +301,11 @@ export class ExportModal extends Modal {
     return { path, warnings: job.result.warnings };
   }
 
-  /** The modal's choices as the companion's export options. */
+  /** The modal's choices as the companion's export options: the same choices, the font folder by name. */
   private jobOptions(chapters: number[] | "all"): ExportJobOptionsInput {
+    const { missingCharacters, fonts: _fonts, format: _format, ...shared } = this.options(chapters);
     const fontFolder = this.settings.printFontFolder.trim();
-    return {
-      chapters,
-      smartTypography: this.smartTypography,
-      trim: this.trim,
-      fontSizePt: this.fontSizePt,
-      titlePage: this.titlePage,
-      toc: this.toc,
-      cover: this.cover === NO_COVER ? null : this.cover,
-      markMissingCharacters: this.markMissing,
-      ...(this.description.trim() ? { description: this.description.trim() } : {}),
-      ...(fontFolder ? { fontFolder } : {}),
-    };
+    return { ...shared, markMissingCharacters: missingCharacters === "mark", ...(fontFolder ? { fontFolder } : {}) };
   }
 
   private options(chapters: number[] | "all"): ExportBookOptions {

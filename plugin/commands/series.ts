@@ -213,14 +213,19 @@ export function registerSeriesCommands(plugin: Plugin, deps: SeriesCommandDeps):
   });
 }
 
-async function chooseSeries(app: App, vault: VaultFiles, bookFolder: string): Promise<void> {
-  let place: BookPlace;
+/** The book's place in the vault's series, or null after a notice saying the book could not be read. */
+async function placeOrNotice(vault: VaultFiles, bookFolder: string): Promise<BookPlace | null> {
   try {
-    place = await bookPlace(vault, bookFolder);
+    return await bookPlace(vault, bookFolder);
   } catch (error) {
     new Notice(`Could not read the book: ${messageOf(error)}`);
-    return;
+    return null;
   }
+}
+
+async function chooseSeries(app: App, vault: VaultFiles, bookFolder: string): Promise<void> {
+  const place = await placeOrNotice(vault, bookFolder);
+  if (!place) return;
   const { book, series: current, scan } = place;
   const choices = scan.series.filter((s) => s !== current);
   if (choices.length === 0) {
@@ -268,13 +273,8 @@ export class SeriesSuggestModal extends SuggestModal<SeriesInfo> {
 }
 
 async function confirmLeave(app: App, vault: VaultFiles, bookFolder: string): Promise<void> {
-  let place: BookPlace;
-  try {
-    place = await bookPlace(vault, bookFolder);
-  } catch (error) {
-    new Notice(`Could not read the book: ${messageOf(error)}`);
-    return;
-  }
+  const place = await placeOrNotice(vault, bookFolder);
+  if (!place) return;
   const { book, series } = place;
   if (!series) {
     new Notice(`${book.meta.title} is not in a series.`);
